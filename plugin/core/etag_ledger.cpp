@@ -1,0 +1,142 @@
+/* sipadvisor - SIP response advice for Wireshark
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "core/etag_ledger.h"
+
+#include <algorithm>
+
+namespace sipadvisor::core {
+
+EtagLedger::EtagLedger(size_t max_entities, size_t max_tags_per_entity)
+    : max_entities_(max_entities), max_tags_per_entity_(std::max<size_t>(max_tags_per_entity, 1))
+{
+}
+
+void EtagLedger::clear()
+{
+    lru_.clear();
+    entities_.clear();
+}
+
+EtagLedger::Entity &EtagLedger::touch_or_add(const std::string &key)
+{
+    auto found = entities_.find(key);
+    if (found != entities_.end()) {
+        lru_.splice(lru_.begin(), lru_, found->second.lru);
+        return found->second;
+    }
+    while (!lru_.empty() && entities_.size() >= max_entities_) {
+        const std::string *oldest = lru_.back();
+        lru_.pop_back();
+        entities_.erase(*oldest);
+    }
+    auto [it, inserted] = entities_.try_emplace(key);
+    (void)inserted;
+    lru_.push_front(&it->first);
+    it->second.lru = lru_.begin();
+    return it->second;
+}
+
+EtagLedger::IssuedTag *EtagLedger::find(Entity &entity, const std::string &tag)
+{
+    /* At most max_tags_per_entity_ entries: a bounded scan. */
+    for (IssuedTag &issued : entity.tags) {
+        if (issued.tag == tag)
+            return &issued;
+    }
+    return nullptr;
+}
+
+EtagLedger::IssuedTag &EtagLedger::find_or_add(Entity &entity, const std::string &tag)
+{
+    if (IssuedTag *issued = find(entity, tag))
+        return *issued;
+    if (entity.tags.size() >= max_tags_per_entity_) {
+        /* Forget history before live publications: a 412 on a live tag is
+         * the interesting case (the server lost state). */
+        auto victim = std::find_if(entity.tags.begin(), entity.tags.end(),
+                                   [](const IssuedTag &issued) { return issued.state != EtagState::live; });
+        entity.tags.erase(victim != entity.tags.end() ? victim : entity.tags.begin());
+    }
+    entity.tags.push_back(IssuedTag{});
+    entity.tags.back().tag = tag;
+    return entity.tags.back();
+}
+
+void EtagLedger::on_publish_accepted(const std::string &entity_key, const std::string &if_match,
+                                     const std::string &new_tag, bool removal, uint32_t expires,
+                                     uint32_t frame, double time)
+{
+    if (max_entities_ == 0)
+        return;
+    if (removal) {
+        if (if_match.empty())
+            return; /* RFC 3903 §4.5: removal needs a tag; nothing to record */
+        Entity &entity = touch_or_add(entity_key);
+        IssuedTag &removed = find_or_add(entity, if_match);
+        removed.state = EtagState::removed;
+        removed.removed_in = frame;
+        return;
+    }
+    if (new_tag.empty())
+        return; /* a 2xx to PUBLISH must carry SIP-ETag (§4.1); nothing learnt */
+
+    Entity &entity = touch_or_add(entity_key);
+    if (!if_match.empty() && if_match != new_tag) {
+        IssuedTag &old = find_or_add(entity, if_match);
+        old.state = EtagState::superseded;
+        old.superseded_by = new_tag;
+        old.superseded_in = frame;
+    }
+    /* New tag, or the same tag refreshed (or, oddly, reissued): it now
+     * counts from this 2xx. */
+    IssuedTag &issued = find_or_add(entity, new_tag);
+    issued.state = EtagState::live;
+    issued.issued_in = frame;
+    issued.issued_at = time;
+    issued.expires = expires;
+    issued.superseded_by.clear();
+    issued.superseded_in = 0;
+    issued.removed_in = 0;
+}
+
+EtagDiagnosis EtagLedger::diagnose_412(const std::string &entity_key, const std::string &if_match,
+                                       double publish_time)
+{
+    EtagDiagnosis diagnosis;
+    diagnosis.if_match = if_match;
+    diagnosis.state = EtagState::unknown;
+    if (if_match.empty())
+        return diagnosis;
+    auto found = entities_.find(entity_key);
+    if (found == entities_.end())
+        return diagnosis;
+    lru_.splice(lru_.begin(), lru_, found->second.lru);
+    const IssuedTag *issued = find(found->second, if_match);
+    if (!issued)
+        return diagnosis;
+
+    diagnosis.issued_in = issued->issued_in;
+    if (issued->issued_in != 0) {
+        diagnosis.expires = issued->expires;
+        diagnosis.elapsed = publish_time - issued->issued_at;
+    }
+    switch (issued->state) {
+    case EtagState::superseded:
+        diagnosis.state = EtagState::superseded;
+        diagnosis.superseded_by = issued->superseded_by;
+        diagnosis.superseded_in = issued->superseded_in;
+        break;
+    case EtagState::removed:
+        diagnosis.state = EtagState::removed;
+        diagnosis.removed_in = issued->removed_in;
+        break;
+    default:
+        diagnosis.state = diagnosis.elapsed > static_cast<double>(diagnosis.expires) ? EtagState::expired
+                                                                                    : EtagState::live;
+        break;
+    }
+    return diagnosis;
+}
+
+} // namespace sipadvisor::core

@@ -1,0 +1,192 @@
+/* sipadvisor - SIP response advice for Wireshark
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "core/redirect_tracker.h"
+
+#include <algorithm>
+
+namespace sipadvisor::core {
+
+namespace {
+
+char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+void append_lower(std::string &out, std::string_view text)
+{
+    for (char c : text)
+        out += ascii_lower(c);
+}
+
+std::string_view trim(std::string_view text)
+{
+    while (!text.empty() && (text.front() == ' ' || text.front() == '\t' || text.front() == '\r' || text.front() == '\n'))
+        text.remove_prefix(1);
+    while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' || text.back() == '\n'))
+        text.remove_suffix(1);
+    return text;
+}
+
+/* Length-prefixed so that no host or URI content can forge another key. */
+std::string client_key(const std::string &client_host, const std::string &uri)
+{
+    std::string key = std::to_string(client_host.size());
+    key += ':';
+    key += client_host;
+    key += uri;
+    return key;
+}
+
+} // namespace
+
+std::string normalize_uri(std::string_view uri)
+{
+    uri = trim(uri);
+    size_t open = uri.find('<');
+    if (open != std::string_view::npos) {
+        size_t close = uri.find('>', open + 1);
+        uri = trim(uri.substr(open + 1, close == std::string_view::npos ? std::string_view::npos : close - open - 1));
+    }
+    uri = uri.substr(0, uri.find('?'));
+
+    size_t colon = uri.find(':');
+    if (colon == std::string_view::npos) {
+        std::string lowered;
+        append_lower(lowered, uri);
+        return lowered;
+    }
+    std::string normalized;
+    normalized.reserve(uri.size());
+    append_lower(normalized, uri.substr(0, colon + 1));
+    std::string_view rest = uri.substr(colon + 1);
+
+    /* userinfo cannot hold an unescaped '@', but may hold ';' (user params). */
+    size_t at = rest.find('@');
+    if (at != std::string_view::npos) {
+        normalized.append(rest.data(), at + 1);
+        rest.remove_prefix(at + 1);
+    }
+    size_t semicolon = rest.find(';');
+    append_lower(normalized, rest.substr(0, semicolon));
+    if (semicolon == std::string_view::npos)
+        return normalized;
+
+    std::vector<std::string> parameters;
+    std::string_view list = rest.substr(semicolon + 1);
+    while (!list.empty()) {
+        size_t end = list.find(';');
+        std::string_view parameter = trim(list.substr(0, end));
+        if (!parameter.empty()) {
+            parameters.emplace_back();
+            append_lower(parameters.back(), parameter);
+        }
+        if (end == std::string_view::npos)
+            break;
+        list.remove_prefix(end + 1);
+    }
+    std::sort(parameters.begin(), parameters.end());
+    for (const std::string &parameter : parameters) {
+        normalized += ';';
+        normalized += parameter;
+    }
+    return normalized;
+}
+
+RedirectTracker::RedirectTracker(size_t max_redirects) : max_redirects_(max_redirects) {}
+
+void RedirectTracker::clear()
+{
+    redirects_.clear();
+    by_contact_.clear();
+    by_moved_uri_.clear();
+    by_frame_.clear();
+    first_id_ = 0;
+}
+
+RedirectTracker::Redirect *RedirectTracker::by_id(uint64_t id)
+{
+    if (id < first_id_ || id - first_id_ >= redirects_.size())
+        return nullptr;
+    return &redirects_[static_cast<size_t>(id - first_id_)];
+}
+
+void RedirectTracker::forget_oldest()
+{
+    const Redirect &oldest = redirects_.front();
+    auto erase_if_ours = [this](auto &index, const auto &key) {
+        auto found = index.find(key);
+        if (found != index.end() && found->second == first_id_)
+            index.erase(found);
+    };
+    for (const std::string &contact : oldest.contact_uris)
+        erase_if_ours(by_contact_, client_key(oldest.client_host, contact));
+    if (oldest.moved_permanently && !oldest.original_uri.empty())
+        erase_if_ours(by_moved_uri_, client_key(oldest.client_host, oldest.original_uri));
+    erase_if_ours(by_frame_, oldest.frame);
+    redirects_.pop_front();
+    ++first_id_;
+}
+
+void RedirectTracker::record(Redirect redirect)
+{
+    if (max_redirects_ == 0)
+        return;
+    while (!redirects_.empty() && redirects_.size() >= max_redirects_)
+        forget_oldest();
+    if (redirect.contact_uris.size() > kMaxIndexedContacts)
+        redirect.contact_uris.resize(kMaxIndexedContacts);
+
+    uint64_t id = first_id_ + redirects_.size();
+    for (const std::string &contact : redirect.contact_uris) {
+        if (!contact.empty())
+            by_contact_[client_key(redirect.client_host, contact)] = id;
+    }
+    if (redirect.moved_permanently && !redirect.original_uri.empty())
+        by_moved_uri_[client_key(redirect.client_host, redirect.original_uri)] = id;
+    by_frame_.try_emplace(redirect.frame, id);
+    redirects_.push_back(std::move(redirect));
+}
+
+RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_host,
+                                                     const std::string &request_uri,
+                                                     const std::string &call_id, bool in_dialog,
+                                                     uint32_t transaction_frame, uint32_t frame)
+{
+    Verdict verdict;
+    if (redirects_.empty() || request_uri.empty())
+        return verdict;
+    std::string key = client_key(client_host, request_uri);
+
+    auto followed = by_contact_.find(key);
+    if (followed != by_contact_.end()) {
+        Redirect *redirect = by_id(followed->second);
+        if (redirect && redirect->original_request_frame != transaction_frame) {
+            verdict.follows = redirect->frame;
+            if (redirect->followed_in == 0)
+                redirect->followed_in = frame;
+        }
+    }
+
+    auto moved = by_moved_uri_.find(key);
+    if (moved != by_moved_uri_.end()) {
+        Redirect *redirect = by_id(moved->second);
+        /* A retransmission of the redirected request, or a request inside
+         * a dialog on that Call-ID, is not a new attempt at the old URI. */
+        if (redirect && redirect->original_request_frame != transaction_frame &&
+            !(in_dialog && call_id == redirect->call_id))
+            verdict.ignores = redirect->frame;
+    }
+    return verdict;
+}
+
+uint32_t RedirectTracker::followed_in(uint32_t redirect_frame) const
+{
+    auto found = by_frame_.find(redirect_frame);
+    if (found == by_frame_.end() || found->second < first_id_)
+        return 0;
+    return redirects_[static_cast<size_t>(found->second - first_id_)].followed_in;
+}
+
+} // namespace sipadvisor::core

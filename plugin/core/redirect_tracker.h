@@ -1,0 +1,80 @@
+/* sipadvisor - SIP response advice for Wireshark
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * Follows 3xx redirections through the capture: did the client go to one of
+ * the Contacts it was given (RFC 3261 §8.1.3.4), and after a 301 Moved
+ * Permanently, does it keep sending new requests to the old address?
+ *
+ * Clients are identified by host only (they often change source ports).
+ * Bounded: the oldest redirections are forgotten first.
+ */
+#pragma once
+
+#include "core/sip_message.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace sipadvisor::core {
+
+/* A URI in the form used for comparisons: without surrounding name-addr
+ * and <>, without ?headers (they become header fields, not part of the
+ * Request-URI, RFC 3261 §19.1.5), scheme/host/port/parameters lower-cased
+ * (the user part stays case-sensitive, §19.1.4) and parameters sorted. */
+std::string normalize_uri(std::string_view uri);
+
+class RedirectTracker {
+public:
+    explicit RedirectTracker(size_t max_redirects = 50000);
+
+    struct Redirect {
+        uint32_t frame = 0;                 /* of the 3xx */
+        bool moved_permanently = false;     /* 301 */
+        std::string client_host;
+        std::string original_uri;           /* normalised; empty when the request is not known */
+        uint32_t original_request_frame = 0;
+        std::string call_id;
+        std::vector<std::string> contact_uris; /* normalised, at most kMaxIndexedContacts */
+        uint32_t followed_in = 0;
+    };
+    /* A hostile 3xx may list thousands of Contacts; only the first ones
+     * are indexed for follow-through. */
+    static constexpr size_t kMaxIndexedContacts = 32;
+
+    void record(Redirect redirect);
+
+    struct Verdict {
+        uint32_t follows = 0;  /* frame of the 3xx whose Contact this request targets */
+        uint32_t ignores = 0;  /* frame of the 301 whose old URI this request still targets */
+    };
+    /* A request (not ACK/CANCEL) from `client_host` to `request_uri`
+     * (normalised). `transaction_frame` is the first transmission of its
+     * transaction, to recognise retransmissions of the redirected request;
+     * `in_dialog` whether it carries a To-tag. */
+    Verdict on_request(const std::string &client_host, const std::string &request_uri,
+                       const std::string &call_id, bool in_dialog, uint32_t transaction_frame,
+                       uint32_t frame);
+
+    uint32_t followed_in(uint32_t redirect_frame) const;
+
+    void clear();
+    size_t size() const { return redirects_.size(); }
+
+private:
+    Redirect *by_id(uint64_t id);
+    void forget_oldest();
+
+    size_t max_redirects_;
+    std::deque<Redirect> redirects_;          /* oldest first; id = first_id_ + index */
+    uint64_t first_id_ = 0;
+    std::unordered_map<std::string, uint64_t> by_contact_;  /* client + contact -> latest redirect */
+    std::unordered_map<std::string, uint64_t> by_moved_uri_; /* client + original URI -> latest 301 */
+    std::unordered_map<uint32_t, uint64_t> by_frame_;       /* 3xx frame -> first redirect in it */
+};
+
+} // namespace sipadvisor::core

@@ -1,0 +1,273 @@
+/* sipadvisor - SIP response advice for Wireshark
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "core/transaction_matcher.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace sipadvisor::core {
+
+namespace {
+
+/* 65536 slots x 16 bytes: enough to remember the last tens of thousands of
+ * dropped transactions, small enough to not matter next to the open ones. */
+constexpr size_t kDroppedSlotCount = size_t{1} << 16;
+
+char ascii_lower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/* Keys are built from length-prefixed fields so that no field content can
+ * make two different transactions produce the same key. */
+void append_field(std::string &key, std::string_view value, bool lower = false)
+{
+    key += std::to_string(value.size());
+    key += ':';
+    if (lower) {
+        for (char c : value)
+            key += ascii_lower(c);
+    } else {
+        key.append(value.data(), value.size());
+    }
+}
+
+uint64_t fnv1a(std::string_view text)
+{
+    uint64_t hash = 14695981039346656037ull;
+    for (unsigned char c : text) {
+        hash ^= c;
+        hash *= 1099511628211ull;
+    }
+    return hash;
+}
+
+size_t slot_of(uint64_t key_hash)
+{
+    /* FNV's low bits mix poorly on short inputs; fold the high half in. */
+    return static_cast<size_t>((key_hash ^ (key_hash >> 29) ^ (key_hash >> 47)) & (kDroppedSlotCount - 1));
+}
+
+std::string branch_key(std::string_view branch, std::string_view sent_by, std::string_view method)
+{
+    std::string key = "B";
+    append_field(key, branch);
+    append_field(key, sent_by, true);
+    append_field(key, method);
+    return key;
+}
+
+std::string rfc2543_key(const SipMessageFacts &msg, std::string_view method,
+                        std::string_view client_endpoint, std::string_view server_endpoint)
+{
+    std::string key = "R";
+    append_field(key, msg.call_id);
+    append_field(key, std::to_string(msg.cseq_seq));
+    append_field(key, method);
+    append_field(key, msg.from_tag);
+    append_field(key, endpoint_host(client_endpoint));
+    append_field(key, endpoint_host(server_endpoint));
+    return key;
+}
+
+} // namespace
+
+std::string endpoint_host(std::string_view endpoint)
+{
+    std::string_view host = endpoint;
+    if (!host.empty() && host.front() == '[') {
+        size_t close = host.find(']');
+        host = host.substr(1, close == std::string_view::npos ? std::string_view::npos : close - 1);
+    } else if (std::count(host.begin(), host.end(), ':') == 1) {
+        host = host.substr(0, host.find(':'));
+    } /* else: no port, or a bare IPv6 address */
+    std::string lowered;
+    lowered.reserve(host.size());
+    for (char c : host)
+        lowered += ascii_lower(c);
+    return lowered;
+}
+
+bool has_magic_cookie(std::string_view branch)
+{
+    static constexpr std::string_view kCookie = "z9hG4bK";
+    if (branch.size() < kCookie.size())
+        return false;
+    for (size_t i = 0; i < kCookie.size(); ++i) {
+        if (ascii_lower(branch[i]) != ascii_lower(kCookie[i]))
+            return false;
+    }
+    return true;
+}
+
+TransactionMatcher::TransactionMatcher(TransactionLimits limits) : limits_(limits) {}
+
+void TransactionMatcher::clear()
+{
+    order_.clear();
+    open_.clear();
+    dropped_.clear();
+    dropped_.shrink_to_fit();
+    now_ = 0;
+}
+
+bool TransactionMatcher::is_idle(const Transaction &transaction) const
+{
+    double limit = limits_.timeout;
+    if (transaction.is_invite && transaction.got_provisional)
+        limit = std::max(limit, limits_.invite_proceeding_timeout);
+    /* Written so that a NaN anywhere keeps the transaction rather than
+     * dropping it at random. */
+    return now_ - transaction.last_activity > limit;
+}
+
+void TransactionMatcher::remember_drop(uint64_t key_hash, uint32_t frame, DropReason reason)
+{
+    if (dropped_.empty())
+        dropped_.resize(kDroppedSlotCount);
+    DroppedSlot &slot = dropped_[slot_of(key_hash)];
+    if (slot.reason == DropReason::evicted && slot.key_hash != key_hash)
+        slot.lost_an_eviction = true;
+    slot.key_hash = key_hash;
+    slot.frame = frame;
+    slot.reason = reason;
+}
+
+void TransactionMatcher::remember_drop(const Transaction &transaction, DropReason reason)
+{
+    remember_drop(transaction.key_hash, transaction.request.frame, reason);
+}
+
+bool TransactionMatcher::pop_oldest(bool only_if_idle)
+{
+    while (!order_.empty()) {
+        OrderRecord oldest = order_.front();
+        Transaction &transaction = oldest.node->second;
+        if (transaction.generation != oldest.generation) {
+            order_.pop_front();
+            continue;
+        }
+        if (only_if_idle && !is_idle(transaction))
+            return false;
+        remember_drop(transaction, only_if_idle ? DropReason::timed_out : DropReason::evicted);
+        order_.pop_front();
+        open_.erase(oldest.node->first);
+        return true;
+    }
+    return false;
+}
+
+void TransactionMatcher::advance_clock(double now)
+{
+    if (std::isfinite(now) && now > now_)
+        now_ = now;
+    while (pop_oldest(true)) {
+    }
+}
+
+TransactionMatcher::Node *TransactionMatcher::insert(std::string key, uint64_t key_hash)
+{
+    if (limits_.max_open_transactions == 0)
+        return nullptr;
+    while (open_.size() >= limits_.max_open_transactions && pop_oldest(false)) {
+    }
+    /* Stale order records pile up only when keys are reused after a timeout;
+     * cap them too so the deque cannot outgrow the map by much. */
+    while (order_.size() >= 2 * limits_.max_open_transactions + 16 && pop_oldest(false)) {
+    }
+    auto [it, inserted] = open_.try_emplace(std::move(key));
+    (void)inserted;
+    it->second.key_hash = key_hash;
+    return &*it;
+}
+
+TransactionMatcher::RequestOutcome TransactionMatcher::on_request(const SipMessageFacts &msg)
+{
+    RequestOutcome outcome;
+    const std::string &method = msg.method.empty() ? msg.cseq_method : msg.method;
+    bool by_branch = has_magic_cookie(msg.via_branch);
+    std::string key = by_branch ? branch_key(msg.via_branch, msg.via_sent_by, method)
+                                : rfc2543_key(msg, method, msg.src_endpoint, msg.dst_endpoint);
+    uint64_t key_hash = fnv1a(key);
+
+    auto found = open_.find(key);
+    if (found != open_.end() && !is_idle(found->second)) {
+        found->second.last_activity = now_;
+        outcome.request = &found->second.request;
+        outcome.retransmission = true;
+        return outcome;
+    }
+
+    Node *node = nullptr;
+    if (found != open_.end()) {
+        /* The key came back after its transaction went idle: a broken stack
+         * reusing branches, or a new request. Either way a new transaction;
+         * the old order record goes stale through the generation bump. */
+        remember_drop(found->second, DropReason::timed_out);
+        node = &*found;
+        node->second = Transaction{};
+        node->second.key_hash = key_hash;
+    } else {
+        node = insert(std::move(key), key_hash);
+        if (!node) {
+            remember_drop(key_hash, msg.frame, DropReason::evicted);
+            return outcome;
+        }
+    }
+
+    Transaction &transaction = node->second;
+    transaction.generation = next_generation_++;
+    transaction.last_activity = now_;
+    transaction.matched_by = by_branch ? RequestMatch::matched_branch : RequestMatch::matched_rfc2543;
+    transaction.is_invite = method == "INVITE";
+    transaction.request.frame = msg.frame;
+    transaction.request.time = msg.time;
+    transaction.request.method = method;
+    order_.push_back(OrderRecord{node, transaction.generation});
+    outcome.request = &transaction.request;
+    return outcome;
+}
+
+TransactionMatcher::ResponseOutcome TransactionMatcher::on_response(const SipMessageFacts &msg)
+{
+    ResponseOutcome outcome;
+    /* The response copies the request's Vias, so the top one names the
+     * client transaction; its endpoints are the request's, reversed. */
+    std::string key = has_magic_cookie(msg.via_branch)
+                          ? branch_key(msg.via_branch, msg.via_sent_by, msg.cseq_method)
+                          : rfc2543_key(msg, msg.cseq_method, msg.dst_endpoint, msg.src_endpoint);
+
+    auto found = open_.find(key);
+    if (found != open_.end()) {
+        Transaction &transaction = found->second;
+        outcome.request_frame = transaction.request.frame;
+        outcome.request = &transaction.request;
+        if (is_idle(transaction)) {
+            outcome.match = RequestMatch::timed_out;
+            return outcome;
+        }
+        outcome.match = transaction.matched_by;
+        transaction.last_activity = now_;
+        if (msg.status_code >= 100 && msg.status_code <= 199)
+            transaction.got_provisional = true;
+        return outcome;
+    }
+
+    if (dropped_.empty())
+        return outcome;
+    uint64_t key_hash = fnv1a(key);
+    const DroppedSlot &slot = dropped_[slot_of(key_hash)];
+    if (slot.reason != DropReason::none && slot.key_hash == key_hash) {
+        outcome.match = slot.reason == DropReason::evicted ? RequestMatch::gave_up_state_full
+                                                           : RequestMatch::timed_out;
+        outcome.request_frame = slot.frame;
+    } else if (slot.lost_an_eviction) {
+        /* An evicted key that hashed here was overwritten: it may have been
+         * this response's request, so "never seen" would be a guess. */
+        outcome.match = RequestMatch::gave_up_state_full;
+    }
+    return outcome;
+}
+
+} // namespace sipadvisor::core
