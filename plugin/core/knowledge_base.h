@@ -22,6 +22,7 @@ struct ResponseRecord {
     uint16_t code;
     const char *phrase;   /* IANA reason phrase */
     Severity severity;    /* default severity of an expert entry for this code */
+    const char *summary;  /* gist and fix in one short line, for Expert Info */
     const char *meaning;
     const char *cause;
     const char *fix;

@@ -76,10 +76,12 @@ std::string advice_expert_message(const ResponseAdvice &advice)
     std::string text = std::to_string(advice.code);
     text += " ";
     text += advice_phrase(advice);
+    if (advice.status == CodeStatus::unregistered) {
+        text += ", handled as ";
+        text += std::to_string(advice.record->code);
+    }
     text += ": ";
-    text += advice_meaning(advice);
-    text += " Fix: ";
-    text += advice.record->fix;
+    text += advice.record->summary;
     return text;
 }
 

@@ -44,8 +44,9 @@ AdviceSlotInfo advice_slot_info(size_t slot);
 
 /* Texts as displayed. The meaning of an unregistered code says so first. */
 std::string advice_meaning(const ResponseAdvice &advice);
-/* "486 Busy Here: <meaning> Fix: <fix>", one line, for Expert Info. The
- * phrase is the one on the wire when given (it may differ from IANA's). */
+/* "486 Busy Here: <summary>", one line for Expert Info, which keeps at most
+ * 240 bytes of a message: the record's summary gives gist and fix in short;
+ * the full meaning, cause and fix are fields. */
 std::string advice_expert_message(const ResponseAdvice &advice);
 /* The reason phrase to show: IANA's for registered codes, else a label. */
 std::string advice_phrase(const ResponseAdvice &advice);

@@ -36,9 +36,14 @@ const unsigned kIanaCodes[] = {
     500, 501, 502, 503, 504, 505, 513, 555, 580, 600, 603, 604, 606, 607, 608,
 };
 
-const char *const kRecordKeys[] = {"phrase", "severity", "meaning", "cause", "fix", "rfc"};
+const char *const kRecordKeys[] = {"phrase", "severity", "summary", "meaning", "cause", "fix", "rfc"};
+constexpr size_t kRecordKeyCount = sizeof kRecordKeys / sizeof kRecordKeys[0];
+enum RecordKey { kPhrase, kSeverity, kSummary, kMeaning, kCause, kFix, kRfc };
 const char *const kSeverities[] = {"chat", "note", "warn", "error"};
 constexpr size_t kMaxValueLength = 600;
+/* Wireshark cuts an Expert Info message at 240 bytes; the message is
+ * "<code> <phrase>: <summary>", and the longest phrase is 40 bytes. */
+constexpr size_t kMaxSummaryLength = 190;
 
 struct Location {
     int group_line = 0;
@@ -220,7 +225,7 @@ std::string DataFile::value(const std::string &group, const char *key)
 
 struct Record {
     unsigned code = 0;
-    std::string fields[6]; /* in kRecordKeys order */
+    std::string fields[kRecordKeyCount]; /* in kRecordKeys order */
     int line = 0;
 };
 
@@ -238,19 +243,23 @@ bool read_record(DataFile &file, const std::string &group, Record &record)
 {
     int before = file.errors();
     for (const std::string &key : file.keys(group))
-        if (!is_known_key(key, kRecordKeys, 6))
+        if (!is_known_key(key, kRecordKeys, kRecordKeyCount))
             file.error(file.key_line(group, key), "[" + group + "] has unknown key '" + key + "'");
-    for (size_t i = 0; i < 6; ++i)
+    for (size_t i = 0; i < kRecordKeyCount; ++i)
         record.fields[i] = file.value(group, kRecordKeys[i]);
-    const std::string &severity = record.fields[1];
+    if (record.fields[kSummary].size() > kMaxSummaryLength)
+        file.error(file.key_line(group, "summary"),
+                   "[" + group + "] 'summary' is " + std::to_string(record.fields[kSummary].size()) +
+                       " bytes; an Expert Info line holds at most " + std::to_string(kMaxSummaryLength));
+    const std::string &severity = record.fields[kSeverity];
     if (!severity.empty() &&
         std::find(std::begin(kSeverities), std::end(kSeverities), severity) == std::end(kSeverities))
         file.error(file.key_line(group, "severity"),
                    "[" + group + "] severity '" + severity + "' is not chat, note, warn or error");
     static const std::regex rfc_pattern("^RFC [0-9]{4}( ?/ ?[0-9]{4})*( §[0-9]+(\\.[0-9]+)*)?.*$");
-    if (!record.fields[5].empty() && !std::regex_match(record.fields[5], rfc_pattern))
+    if (!record.fields[kRfc].empty() && !std::regex_match(record.fields[kRfc], rfc_pattern))
         file.error(file.key_line(group, "rfc"),
-                   "[" + group + "] rfc '" + record.fields[5] + "' does not start like 'RFC 3261 §21.4.1'");
+                   "[" + group + "] rfc '" + record.fields[kRfc] + "' does not start like 'RFC 3261 §21.4.1'");
     record.line = file.group_line(group);
     return file.errors() == before;
 }
@@ -275,17 +284,17 @@ std::string cpp_literal(const std::string &text)
 
 std::string record_initializer(const Record &record)
 {
-    return "{" + std::to_string(record.code) + ", " + cpp_literal(record.fields[0]) +
-           ", Severity::" + record.fields[1] + ",\n     " + cpp_literal(record.fields[2]) + ",\n     " +
-           cpp_literal(record.fields[3]) + ",\n     " + cpp_literal(record.fields[4]) + ",\n     " +
-           cpp_literal(record.fields[5]) + "}";
+    return "{" + std::to_string(record.code) + ", " + cpp_literal(record.fields[kPhrase]) +
+           ", Severity::" + record.fields[kSeverity] + ",\n     " + cpp_literal(record.fields[kSummary]) +
+           ",\n     " + cpp_literal(record.fields[kMeaning]) + ",\n     " + cpp_literal(record.fields[kCause]) +
+           ",\n     " + cpp_literal(record.fields[kFix]) + ",\n     " + cpp_literal(record.fields[kRfc]) + "}";
 }
 
 bool check_response_codes(DataFile &file, std::vector<Record> &records)
 {
     static const std::regex code_pattern("^[1-6][0-9][0-9]$");
     std::set<unsigned> iana(std::begin(kIanaCodes), std::end(kIanaCodes));
-    std::map<std::string, unsigned> seen_text[6];
+    std::map<std::string, unsigned> seen_text[kRecordKeyCount];
     for (const std::string &group : file.groups()) {
         int line = file.group_line(group);
         if (!std::regex_match(group, code_pattern)) {
@@ -299,7 +308,7 @@ bool check_response_codes(DataFile &file, std::vector<Record> &records)
         if (!read_record(file, group, record))
             continue;
         /* Same sentence under two codes means template filler, not advice. */
-        for (size_t i : {2, 3, 4}) {
+        for (size_t i : {kSummary, kMeaning, kCause, kFix}) {
             auto [it, fresh] = seen_text[i].emplace(record.fields[i], record.code);
             if (!fresh)
                 file.error(file.key_line(group, kRecordKeys[i]),

@@ -39,9 +39,27 @@ inline const char *field_string(field_info *finfo)
     return text ? text : "";
 }
 
-/* Field names of Wireshark's SIP dissector that we read. */
+/* Field names of Wireshark's SIP dissector that we read (4.0 through 4.6
+ * use the same names). */
 inline constexpr const char kSipProtocol[] = "sip";
 inline constexpr const char kSipStatusCode[] = "sip.Status-Code";
+inline constexpr const char kSipMethod[] = "sip.Method";
+inline constexpr const char kSipRequestUri[] = "sip.r-uri";
+inline constexpr const char kSipCallId[] = "sip.Call-ID";
+inline constexpr const char kSipCSeqSeq[] = "sip.CSeq.seq";
+inline constexpr const char kSipCSeqMethod[] = "sip.CSeq.method";
+inline constexpr const char kSipViaBranch[] = "sip.Via.branch";
+inline constexpr const char kSipViaSentByAddress[] = "sip.Via.sent-by.address";
+inline constexpr const char kSipViaSentByPort[] = "sip.Via.sent-by.port";
+inline constexpr const char kSipViaTransport[] = "sip.Via.transport";
+inline constexpr const char kSipFromTag[] = "sip.from.tag";
+inline constexpr const char kSipToTag[] = "sip.to.tag";
+inline constexpr const char kSipEvent[] = "sip.Event";
+inline constexpr const char kSipETag[] = "sip.ETag";          /* SIP-ETag */
+inline constexpr const char kSipIfMatch[] = "sip.If_Match";   /* SIP-If-Match */
+inline constexpr const char kSipExpires[] = "sip.Expires";
+inline constexpr const char kSipContactUri[] = "sip.contact.uri";
+inline constexpr const char kSipContactParameter[] = "sip.contact.parameter";
 
 } // namespace sipadvisor::ws_compat
 

@@ -30,6 +30,7 @@ int hf_code = -1;
 int hf_phrase = -1;
 int hf_class = -1;
 int hf_severity = -1;
+int hf_summary = -1;
 int hf_meaning = -1;
 int hf_cause = -1;
 int hf_fix = -1;
@@ -115,6 +116,8 @@ void render_response(const ResponseRecordEntry &response, tvbuff_t *tvb, packet_
         add_string_if_wanted(subtree, hf_class, tvb, core::response_class_name(advice.code));
     if (proto_field_is_referenced(subtree, hf_severity))
         add_string_if_wanted(subtree, hf_severity, tvb, core::severity_name(record.severity));
+    if (proto_field_is_referenced(subtree, hf_summary))
+        add_string_if_wanted(subtree, hf_summary, tvb, record.summary);
     if (proto_field_is_referenced(subtree, hf_meaning))
         add_string_if_wanted(subtree, hf_meaning, tvb, core::advice_meaning(advice));
     if (proto_field_is_referenced(subtree, hf_cause))
@@ -210,6 +213,8 @@ void proto_register_sipadvisor(void)
                      "Response class (RFC 3261 section 7.2)", HFILL}},
         {&hf_severity, {"Severity", "sipadvisor.severity", FT_STRING, BASE_NONE, NULL, 0x0,
                         "Default severity of this code: chat, note, warn or error", HFILL}},
+        {&hf_summary, {"Summary", "sipadvisor.summary", FT_STRING, BASE_NONE, NULL, 0x0,
+                       "The gist and the fix in one line", HFILL}},
         {&hf_meaning, {"Meaning", "sipadvisor.meaning", FT_STRING, BASE_NONE, NULL, 0x0,
                        "What the response code says", HFILL}},
         {&hf_cause, {"Likely cause", "sipadvisor.cause", FT_STRING, BASE_NONE, NULL, 0x0,

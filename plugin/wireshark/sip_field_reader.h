@@ -10,16 +10,34 @@
 
 #include <epan/packet.h>
 
+#include <array>
 #include <vector>
 
 namespace sipadvisor::ws {
 
+/* The SIP fields we can read; each costs Wireshark work when wanted. */
+enum class SipField : uint8_t {
+    status_code, method, request_uri, call_id, cseq_seq, cseq_method,
+    via_branch, via_sent_by_address, via_sent_by_port, via_transport,
+    from_tag, to_tag, event, etag, if_match, expires, contact_uri, contact_parameter,
+    count
+};
+
 class SipFieldReader {
 public:
+    /* Hostile captures can carry megabytes in one header or thousands of
+     * Contacts; we keep this much of each (see README, "Limits"). */
+    static constexpr size_t kMaxTextLength = 512;
+    static constexpr size_t kMaxContacts = 32;
+
     /* Looks the SIP fields up by name; call from the handoff, once all
-     * protocols are registered. Returns false when Wireshark lacks a field
-     * we need (then the plugin stays inert rather than guessing). */
+     * protocols are registered. Returns false when Wireshark lacks the
+     * status code field (then the plugin stays inert rather than guessing). */
     bool resolve_fields();
+
+    /* Whether read() should fill the correlation facts (Call-ID, Via, ...)
+     * or only the status code. */
+    void set_correlation_fields(bool wanted) { correlation_fields_ = wanted; }
 
     /* The hf ids to hand to set_postdissector_wanted_hfids(): only what
      * read() uses, since every wanted field makes Wireshark build it. */
@@ -32,8 +50,14 @@ public:
     std::vector<core::SipMessageFacts> read(proto_tree *tree, packet_info *pinfo) const;
 
 private:
+    bool wanted(SipField field) const
+    {
+        return field == SipField::status_code || correlation_fields_;
+    }
+
     int hf_sip_ = -1;
-    int hf_status_code_ = -1;
+    std::array<int, static_cast<size_t>(SipField::count)> hf_{};
+    bool correlation_fields_ = true;
 };
 
 } // namespace sipadvisor::ws

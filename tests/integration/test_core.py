@@ -23,7 +23,7 @@ IANA_CODES = [
 CLASS_NAMES = {1: "1xx Provisional", 2: "2xx Success", 3: "3xx Redirection", 4: "4xx Client Error",
                5: "5xx Server Error", 6: "6xx Global Failure"}
 EXPERT_SEVERITY = {"chat": "Chat", "note": "Note", "warn": "Warning", "error": "Error"}
-ADVICE_FIELDS = ["sipadvisor.code", "sipadvisor.class", "sipadvisor.meaning", "sipadvisor.cause",
+ADVICE_FIELDS = ["sipadvisor.code", "sipadvisor.class", "sipadvisor.summary", "sipadvisor.meaning", "sipadvisor.cause",
                  "sipadvisor.fix", "sipadvisor.rfc", "sipadvisor.phrase", "sipadvisor.severity"]
 
 
@@ -63,24 +63,30 @@ class CoreTest(unittest.TestCase):
                 self.assertEqual(advice["sipadvisor.class"], [CLASS_NAMES[code // 100]])
                 self.assertEqual(advice["sipadvisor.phrase"], [record["phrase"]])
                 self.assertEqual(advice["sipadvisor.severity"], [record["severity"]])
-                for field, key in (("meaning", "meaning"), ("cause", "cause"), ("fix", "fix"), ("rfc", "rfc")):
+                for field, key in (("summary", "summary"), ("meaning", "meaning"), ("cause", "cause"),
+                                   ("fix", "fix"), ("rfc", "rfc")):
                     self.assertEqual(advice["sipadvisor." + field], [record[key]])
                     self.assertTrue(record[key].strip())
         self.assertEqual(sorted(seen), IANA_CODES)
 
     def test_one_expert_entry_per_response_with_the_code_severity(self):
-        verbose = self.stage.run(["-r", self.stage.capture(harness.pcap("iana-codes-udp.pcapng")), "-V"]).stdout
+        capture = self.stage.capture(harness.pcap("iana-codes-udp.pcapng"))
+        verbose = self.stage.run(["-r", capture, "-V"]).stdout
         blocks = harness.sipadvisor_blocks(verbose)
         self.assertEqual(len(blocks), len(IANA_CODES))
         for block in blocks:
             code = int(re.search(r"SIP Advisor: (\d+)", block).group(1))
-            experts = re.findall(r"\[Expert Info \((\w+)/Response\): (.*)\]", block)
-            self.assertEqual(len(experts), 1, block)
-            severity, message = experts[0]
-            record = self.kb[code]
-            self.assertEqual(severity, EXPERT_SEVERITY[record["severity"]])
-            self.assertEqual(message, "%d %s: %s Fix: %s" % (code, record["phrase"], record["meaning"],
-                                                             record["fix"]))
+            # Long labels are cut by Wireshark ("[truncated]"), values are not.
+            severities = re.findall(r"Expert Info \((\w+)/Response\)", block)
+            self.assertEqual(severities, [EXPERT_SEVERITY[self.kb[code]["severity"]]], block)
+        # The message itself: code, phrase, and the summary (gist and fix),
+        # whole: Wireshark cuts expert messages at 240 bytes.
+        rows = self.stage.fields(capture, ["sip.Status-Code", "_ws.expert.message"], ["-Y", "sipadvisor"])
+        self.assertEqual(len(rows), len(IANA_CODES))
+        for code, message in rows:
+            record = self.kb[int(code)]
+            self.assertEqual(message, "%s %s: %s" % (code, record["phrase"], record["summary"]))
+            self.assertLess(len(message.encode()), 240)
 
     def test_expert_summary_groups_entries_by_severity(self):
         result = self.stage.run(["-r", self.stage.capture(harness.pcap("iana-codes-udp.pcapng")),

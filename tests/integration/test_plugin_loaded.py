@@ -38,7 +38,7 @@ class PluginLoadedTest(unittest.TestCase):
     def test_public_fields_are_registered(self):
         glossary = harness.stage().run(["-G", "fields"]).stdout
         registered = {line.split("\t")[2] for line in glossary.splitlines() if line.startswith("F\t")}
-        for field in ("sipadvisor.code", "sipadvisor.class", "sipadvisor.meaning", "sipadvisor.cause",
+        for field in ("sipadvisor.code", "sipadvisor.class", "sipadvisor.summary", "sipadvisor.meaning", "sipadvisor.cause",
                       "sipadvisor.fix", "sipadvisor.rfc", "sipadvisor.phrase", "sipadvisor.severity"):
             self.assertIn(field, registered)
         # One expert entry per registered code, per class fallback and invalid.
