@@ -9,6 +9,9 @@
  */
 #include "wireshark/packet-sipadvisor.h"
 
+#include "core/annotation_store.h"
+#include "core/correlation.h"
+#include "core/correlation_text.h"
 #include "core/response_advisor.h"
 #include "wireshark/compat.h"
 #include "wireshark/sip_field_reader.h"
@@ -18,6 +21,7 @@
 #include <epan/proto_data.h>
 #include <epan/tap.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -35,8 +39,39 @@ int hf_meaning = -1;
 int hf_cause = -1;
 int hf_fix = -1;
 int hf_rfc = -1;
+int hf_request_frame = -1;
+int hf_request_method = -1;
+int hf_request_match = -1;
+int hf_etag_if_match = -1;
+int hf_etag_state = -1;
+int hf_etag_issued_in = -1;
+int hf_etag_expires = -1;
+int hf_etag_elapsed = -1;
+int hf_etag_superseded_by = -1;
+int hf_etag_superseded_in = -1;
+int hf_etag_removed_in = -1;
+int hf_redirect_contact = -1;
+int hf_redirect_contact_q = -1;
+int hf_redirect_contact_expires = -1;
+int hf_redirect_follows = -1;
+int hf_redirect_ignored = -1;
+int hf_redirect_followed_in = -1;
 
 int ett_sipadvisor = -1;
+int ett_etag = -1;
+int ett_redirect = -1;
+int ett_contact = -1;
+
+expert_field ei_request_not_in_capture = EI_INIT;
+expert_field ei_request_state_full = EI_INIT;
+expert_field ei_request_timed_out = EI_INIT;
+expert_field ei_etag_superseded = EI_INIT;
+expert_field ei_etag_removed = EI_INIT;
+expert_field ei_etag_expired = EI_INIT;
+expert_field ei_etag_unknown = EI_INIT;
+expert_field ei_etag_live = EI_INIT;
+expert_field ei_redirect_no_contact = EI_INIT;
+expert_field ei_redirect_ignored = EI_INIT;
 
 /* One expert-info entry per advice slot (see core::advise): users retune or
  * filter a single code by its name, e.g. sipadvisor.response.486. */
@@ -48,15 +83,16 @@ SipFieldReader field_reader;
 bool sip_fields_available = false;
 int expert_tap_id = -1;
 
-/* What the first pass learnt about one SIP response PDU. Kept small: one
- * per response for the life of the capture file. */
-struct ResponseRecordEntry {
-    uint16_t status_code;
-};
+/* Per capture file: the correlation state and the first pass's results.
+ * Cleared when the file closes (cleanup routine). */
+core::CorrelationEngine correlation_engine;
+core::AnnotationStore annotation_store;
 
+/* The per-frame record, in wmem file scope: the annotations of the SIP PDUs
+ * of that frame worth showing, in tree order. */
 struct FrameRecord {
-    uint32_t response_count;
-    ResponseRecordEntry responses[1]; /* response_count entries */
+    uint32_t count;
+    core::PduAnnotation pdus[1]; /* count entries */
 };
 
 int severity_to_expert(core::Severity severity)
@@ -73,17 +109,19 @@ int severity_to_expert(core::Severity severity)
 const FrameRecord *analyze_frame(proto_tree *tree, packet_info *pinfo)
 {
     std::vector<core::SipMessageFacts> messages = field_reader.read(tree, pinfo);
-    uint32_t responses = 0;
-    for (const core::SipMessageFacts &message : messages)
-        responses += message.is_request ? 0 : 1;
-    if (responses == 0)
+    std::vector<core::PduAnnotation> kept;
+    for (const core::SipMessageFacts &message : messages) {
+        core::PduAnnotation annotation = annotation_store.add(message, correlation_engine.on_message(message));
+        if (core::AnnotationStore::worth_keeping(annotation))
+            kept.push_back(annotation);
+    }
+    if (kept.empty())
         return nullptr;
 
-    size_t size = sizeof(FrameRecord) + (responses - 1) * sizeof(ResponseRecordEntry);
+    size_t size = sizeof(FrameRecord) + (kept.size() - 1) * sizeof(core::PduAnnotation);
     auto *record = static_cast<FrameRecord *>(wmem_alloc0(wmem_file_scope(), size));
-    for (const core::SipMessageFacts &message : messages)
-        if (!message.is_request)
-            record->responses[record->response_count++] = {message.status_code};
+    record->count = static_cast<uint32_t>(kept.size());
+    std::copy(kept.begin(), kept.end(), record->pdus);
     p_add_proto_data(wmem_file_scope(), pinfo, proto_sipadvisor, 0, record);
     return record;
 }
@@ -94,10 +132,97 @@ void add_string_if_wanted(proto_tree *tree, int hf, tvbuff_t *tvb, const std::st
     proto_item_set_generated(item);
 }
 
-void render_response(const ResponseRecordEntry &response, tvbuff_t *tvb, packet_info *pinfo,
-                     proto_tree *tree, bool expert_wanted)
+proto_item *add_frame_link(proto_tree *tree, int hf, tvbuff_t *tvb, uint32_t frame)
 {
-    const core::ResponseAdvice advice = core::advise(response.status_code);
+    proto_item *item = proto_tree_add_uint(tree, hf, tvb, 0, 0, frame);
+    proto_item_set_generated(item);
+    return item;
+}
+
+void render_request_match(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                          proto_item *top, bool expert_wanted)
+{
+    if (pdu.request_frame)
+        add_frame_link(tree, hf_request_frame, tvb, pdu.request_frame);
+    const std::string &method = annotation_store.method_name(pdu.request_method);
+    if (!method.empty())
+        proto_item_set_generated(proto_tree_add_string(tree, hf_request_method, tvb, 0, 0, method.c_str()));
+    proto_item_set_generated(
+        proto_tree_add_string(tree, hf_request_match, tvb, 0, 0, core::request_match_name(pdu.request_match)));
+    if (!expert_wanted)
+        return;
+    expert_field *entry = nullptr;
+    switch (pdu.request_match) {
+    case core::RequestMatch::not_in_capture: entry = &ei_request_not_in_capture; break;
+    case core::RequestMatch::gave_up_state_full: entry = &ei_request_state_full; break;
+    case core::RequestMatch::timed_out: entry = &ei_request_timed_out; break;
+    default: break;
+    }
+    if (entry)
+        expert_add_info_format(pinfo, top, entry, "%s",
+                               core::request_match_message(pdu.request_match, pdu.request_frame).c_str());
+}
+
+void render_etag(const core::EtagDiagnosis &etag, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                 bool expert_wanted)
+{
+    proto_item *etag_item = proto_tree_add_string(tree, hf_etag_state, tvb, 0, 0, core::etag_state_name(etag.state));
+    proto_item_set_generated(etag_item);
+    proto_tree *etag_tree = proto_item_add_subtree(etag_item, ett_etag);
+    proto_item_set_generated(proto_tree_add_string(etag_tree, hf_etag_if_match, tvb, 0, 0, etag.if_match.c_str()));
+    if (etag.issued_in) {
+        add_frame_link(etag_tree, hf_etag_issued_in, tvb, etag.issued_in);
+        proto_item_set_generated(proto_tree_add_uint(etag_tree, hf_etag_expires, tvb, 0, 0, etag.expires));
+        /* Capture timestamps as doubles carry ~1e-7 s of noise: show ms. */
+        const double elapsed_ms = std::round(etag.elapsed * 1000.0) / 1000.0;
+        proto_item_set_generated(proto_tree_add_double(etag_tree, hf_etag_elapsed, tvb, 0, 0, elapsed_ms));
+    }
+    if (etag.state == core::EtagState::superseded) {
+        proto_item_set_generated(
+            proto_tree_add_string(etag_tree, hf_etag_superseded_by, tvb, 0, 0, etag.superseded_by.c_str()));
+        add_frame_link(etag_tree, hf_etag_superseded_in, tvb, etag.superseded_in);
+    }
+    if (etag.state == core::EtagState::removed)
+        add_frame_link(etag_tree, hf_etag_removed_in, tvb, etag.removed_in);
+    if (!expert_wanted)
+        return;
+    expert_field *entry = &ei_etag_unknown;
+    switch (etag.state) {
+    case core::EtagState::superseded: entry = &ei_etag_superseded; break;
+    case core::EtagState::removed: entry = &ei_etag_removed; break;
+    case core::EtagState::expired: entry = &ei_etag_expired; break;
+    case core::EtagState::unknown: entry = &ei_etag_unknown; break;
+    case core::EtagState::live: entry = &ei_etag_live; break;
+    }
+    expert_add_info_format(pinfo, etag_item, entry, "%s", core::etag_diagnosis_message(etag).c_str());
+}
+
+void render_redirect(const core::RedirectInfo &redirect, uint32_t frame, tvbuff_t *tvb, packet_info *pinfo,
+                     proto_tree *tree, proto_item *top, bool expert_wanted)
+{
+    for (const core::ContactFacts &contact : redirect.contacts) {
+        proto_item *item = proto_tree_add_string(tree, hf_redirect_contact, tvb, 0, 0, contact.uri.c_str());
+        proto_item_set_generated(item);
+        if (contact.q || contact.expires) {
+            proto_tree *contact_tree = proto_item_add_subtree(item, ett_contact);
+            if (contact.q)
+                proto_item_set_generated(proto_tree_add_double(contact_tree, hf_redirect_contact_q, tvb, 0, 0, *contact.q));
+            if (contact.expires)
+                proto_item_set_generated(
+                    proto_tree_add_uint(contact_tree, hf_redirect_contact_expires, tvb, 0, 0, *contact.expires));
+        }
+    }
+    /* Known only once the whole capture was read: -2 and the GUI show it. */
+    if (uint32_t followed_in = correlation_engine.followed_in(frame))
+        add_frame_link(tree, hf_redirect_followed_in, tvb, followed_in);
+    if (redirect.missing_contact && expert_wanted)
+        expert_add_info(pinfo, top, &ei_redirect_no_contact);
+}
+
+void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                     bool expert_wanted)
+{
+    const core::ResponseAdvice advice = core::advise(pdu.status_code);
     const core::ResponseRecord &record = *advice.record;
     const std::string phrase = core::advice_phrase(advice);
 
@@ -130,6 +255,40 @@ void render_response(const ResponseRecordEntry &response, tvbuff_t *tvb, packet_
     if (expert_wanted)
         expert_add_info_format(pinfo, top, &ei_advice[advice.slot], "%s",
                                core::advice_expert_message(advice).c_str());
+
+    if (!pdu.correlated)
+        return;
+    render_request_match(pdu, tvb, pinfo, subtree, top, expert_wanted);
+    if (const core::PduDetail *detail = annotation_store.detail(pdu)) {
+        if (detail->etag)
+            render_etag(*detail->etag, tvb, pinfo, subtree, expert_wanted);
+        if (detail->redirect)
+            render_redirect(*detail->redirect, pinfo->num, tvb, pinfo, subtree, top, expert_wanted);
+    }
+}
+
+/* A request gets a subtree only when it has a redirect verdict. */
+void render_request(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                    bool expert_wanted)
+{
+    const core::PduDetail *detail = annotation_store.detail(pdu);
+    if (!detail)
+        return;
+    proto_item *top = proto_tree_add_protocol_format(tree, proto_sipadvisor, tvb, 0, 0, "SIP Advisor: request %s",
+                                                     detail->redirect_ignored ? "ignores a 301 Moved Permanently"
+                                                                              : "follows a redirect");
+    proto_tree *subtree = proto_item_add_subtree(top, ett_sipadvisor);
+    if (detail->redirect_follows)
+        add_frame_link(subtree, hf_redirect_follows, tvb, detail->redirect_follows);
+    if (detail->redirect_ignored) {
+        proto_item *item = add_frame_link(subtree, hf_redirect_ignored, tvb, detail->redirect_ignored);
+        if (expert_wanted)
+            expert_add_info_format(pinfo, item, &ei_redirect_ignored,
+                                   "Request still targets the URI that the 301 in frame %u moved: the client "
+                                   "ignores a permanent move. Fix: update its address book or routing table "
+                                   "to the 301's Contact.",
+                                   detail->redirect_ignored);
+    }
 }
 
 int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *)
@@ -147,8 +306,12 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     const bool expert_wanted = tree != nullptr || have_tap_listener(expert_tap_id);
     if (!tree && !expert_wanted)
         return 0;
-    for (uint32_t i = 0; i < record->response_count; ++i)
-        render_response(record->responses[i], tvb, pinfo, tree, expert_wanted);
+    for (uint32_t i = 0; i < record->count; ++i) {
+        if (record->pdus[i].is_request)
+            render_request(record->pdus[i], tvb, pinfo, tree, expert_wanted);
+        else
+            render_response(record->pdus[i], tvb, pinfo, tree, expert_wanted);
+    }
     return tvb_captured_length(tvb);
 }
 
@@ -160,6 +323,13 @@ void init_sipadvisor(void)
     const bool enabled = proto_is_protocol_enabled(find_protocol_by_id(proto_sipadvisor));
     set_postdissector_wanted_hfids(sipadvisor_handle,
                                    enabled && sip_fields_available ? field_reader.new_wanted_hfids() : nullptr);
+}
+
+/* The capture file closed (or is about to be dissected again). */
+void cleanup_sipadvisor(void)
+{
+    correlation_engine.clear();
+    annotation_store.clear();
 }
 
 void register_expert_entries()
@@ -195,6 +365,31 @@ void register_expert_entries()
     }
     expert_module_t *module = expert_register_protocol(proto_sipadvisor);
     expert_register_field_array(module, ei_advice_register.data(), static_cast<int>(ei_advice_register.size()));
+
+    static ei_register_info correlation_entries[] = {
+        {&ei_request_not_in_capture, {"sipadvisor.request.not_in_capture", PI_SEQUENCE, PI_NOTE,
+                                      "The request of this response is not in the capture", EXPFILL}},
+        {&ei_request_state_full, {"sipadvisor.request.state_full", PI_SEQUENCE, PI_NOTE,
+                                  "Request not matched: transaction table full (bounded memory)", EXPFILL}},
+        {&ei_request_timed_out, {"sipadvisor.request.timed_out", PI_SEQUENCE, PI_NOTE,
+                                 "Late response: its transaction had timed out", EXPFILL}},
+        {&ei_etag_superseded, {"sipadvisor.etag.superseded", PI_SEQUENCE, PI_WARN,
+                               "412: the SIP-If-Match entity-tag had been superseded", EXPFILL}},
+        {&ei_etag_removed, {"sipadvisor.etag.removed", PI_SEQUENCE, PI_WARN,
+                            "412: the SIP-If-Match entity-tag had been removed", EXPFILL}},
+        {&ei_etag_expired, {"sipadvisor.etag.expired", PI_SEQUENCE, PI_WARN,
+                            "412: the SIP-If-Match entity-tag had expired", EXPFILL}},
+        {&ei_etag_unknown, {"sipadvisor.etag.unknown", PI_SEQUENCE, PI_WARN,
+                            "412: the SIP-If-Match entity-tag was never issued in this capture", EXPFILL}},
+        {&ei_etag_live, {"sipadvisor.etag.live", PI_SEQUENCE, PI_ERROR,
+                         "412: the server lost an entity-tag that should still be live", EXPFILL}},
+        {&ei_redirect_no_contact, {"sipadvisor.redirect.no_contact", PI_PROTOCOL, PI_WARN,
+                                   "3xx without Contact: the client has nowhere to go (RFC 3261 section 21.3)",
+                                   EXPFILL}},
+        {&ei_redirect_ignored, {"sipadvisor.redirect.ignores_301", PI_SEQUENCE, PI_WARN,
+                                "Request ignores a 301 Moved Permanently", EXPFILL}},
+    };
+    expert_register_field_array(module, correlation_entries, G_N_ELEMENTS(correlation_entries));
 }
 
 } // namespace
@@ -223,8 +418,49 @@ void proto_register_sipadvisor(void)
                    "What to change to avoid this response", HFILL}},
         {&hf_rfc, {"Defined in", "sipadvisor.rfc", FT_STRING, BASE_NONE, NULL, 0x0,
                    "The RFC that defines the code", HFILL}},
+        {&hf_request_frame, {"Request in", "sipadvisor.request_frame", FT_FRAMENUM, BASE_NONE,
+                             FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0,
+                             "Frame of the request this response answers (RFC 3261 section 17.1.3)", HFILL}},
+        {&hf_request_method, {"Request method", "sipadvisor.request_method", FT_STRING, BASE_NONE, NULL, 0x0,
+                              "Method of the request this response answers", HFILL}},
+        {&hf_request_match, {"Matched by", "sipadvisor.request_match", FT_STRING, BASE_NONE, NULL, 0x0,
+                             "via-branch, rfc2543, not-in-capture, state-full or timed-out", HFILL}},
+        {&hf_etag_state, {"Entity-tag state", "sipadvisor.etag.state", FT_STRING, BASE_NONE, NULL, 0x0,
+                          "412 to PUBLISH: superseded, removed, expired, unknown or live (RFC 3903)", HFILL}},
+        {&hf_etag_if_match, {"SIP-If-Match", "sipadvisor.etag.if_match", FT_STRING, BASE_NONE, NULL, 0x0,
+                             "The entity-tag the refused PUBLISH named", HFILL}},
+        {&hf_etag_issued_in, {"Issued in", "sipadvisor.etag.issued_in", FT_FRAMENUM, BASE_NONE,
+                              FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+                              "Frame of the 2xx that last issued or refreshed the entity-tag", HFILL}},
+        {&hf_etag_expires, {"Granted expires", "sipadvisor.etag.expires", FT_UINT32, BASE_DEC, NULL, 0x0,
+                            "Seconds the publication was granted when the tag was issued", HFILL}},
+        {&hf_etag_elapsed, {"Elapsed since issue", "sipadvisor.etag.elapsed", FT_DOUBLE, BASE_NONE, NULL, 0x0,
+                            "Seconds between that 2xx and the refused PUBLISH", HFILL}},
+        {&hf_etag_superseded_by, {"Superseded by", "sipadvisor.etag.superseded_by", FT_STRING, BASE_NONE, NULL,
+                                  0x0, "The entity-tag that replaced it", HFILL}},
+        {&hf_etag_superseded_in, {"Superseded in", "sipadvisor.etag.superseded_in", FT_FRAMENUM, BASE_NONE,
+                                  FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+                                  "Frame of the 2xx that issued the replacing tag", HFILL}},
+        {&hf_etag_removed_in, {"Removed in", "sipadvisor.etag.removed_in", FT_FRAMENUM, BASE_NONE,
+                               FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+                               "Frame of the 2xx that confirmed the removal (Expires: 0)", HFILL}},
+        {&hf_redirect_contact, {"Redirect contact", "sipadvisor.redirect.contact", FT_STRING, BASE_NONE, NULL, 0x0,
+                                "Where a 3xx sends the client, one per Contact URI", HFILL}},
+        {&hf_redirect_contact_q, {"q", "sipadvisor.redirect.contact.q", FT_DOUBLE, BASE_NONE, NULL, 0x0,
+                                  "Preference of the contact (higher first)", HFILL}},
+        {&hf_redirect_contact_expires, {"Expires", "sipadvisor.redirect.contact.expires", FT_UINT32, BASE_DEC,
+                                        NULL, 0x0, "Seconds the contact stays valid", HFILL}},
+        {&hf_redirect_follows, {"Follows the redirect in", "sipadvisor.redirect.follows", FT_FRAMENUM, BASE_NONE,
+                                FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+                                "This request targets a Contact of the 3xx in that frame", HFILL}},
+        {&hf_redirect_ignored, {"Ignores the 301 in", "sipadvisor.redirect.ignored", FT_FRAMENUM, BASE_NONE,
+                                FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+                                "This request still targets the URI a 301 in that frame moved", HFILL}},
+        {&hf_redirect_followed_in, {"Followed in", "sipadvisor.redirect.followed_in", FT_FRAMENUM, BASE_NONE,
+                                    FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+                                    "First request that used a Contact of this 3xx (two-pass and GUI)", HFILL}},
     };
-    static gint *ett[] = {&ett_sipadvisor};
+    static gint *ett[] = {&ett_sipadvisor, &ett_etag, &ett_redirect, &ett_contact};
 
     proto_sipadvisor = proto_register_protocol("SIP Advisor", "sipadvisor", "sipadvisor");
     proto_register_field_array(proto_sipadvisor, hf, G_N_ELEMENTS(hf));
@@ -234,6 +470,7 @@ void proto_register_sipadvisor(void)
     sipadvisor_handle = create_dissector_handle(dissect_sipadvisor, proto_sipadvisor);
     register_postdissector(sipadvisor_handle);
     register_init_routine(init_sipadvisor);
+    register_cleanup_routine(cleanup_sipadvisor);
 }
 
 void proto_reg_handoff_sipadvisor(void)
