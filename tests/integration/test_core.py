@@ -72,7 +72,8 @@ class CoreTest(unittest.TestCase):
     def test_one_expert_entry_per_response_with_the_code_severity(self):
         capture = self.stage.capture(harness.pcap("iana-codes-udp.pcapng"))
         verbose = self.stage.run(["-r", capture, "-V"]).stdout
-        blocks = harness.sipadvisor_blocks(verbose)
+        # Response blocks only: requests get a block for redirect verdicts.
+        blocks = [b for b in harness.sipadvisor_blocks(verbose) if re.search(r"SIP Advisor: \d+", b)]
         self.assertEqual(len(blocks), len(IANA_CODES))
         for block in blocks:
             code = int(re.search(r"SIP Advisor: (\d+)", block).group(1))
@@ -81,9 +82,12 @@ class CoreTest(unittest.TestCase):
             self.assertEqual(severities, [EXPERT_SEVERITY[self.kb[code]["severity"]]], block)
         # The message itself: code, phrase, and the summary (gist and fix),
         # whole: Wireshark cuts expert messages at 240 bytes.
-        rows = self.stage.fields(capture, ["sip.Status-Code", "_ws.expert.message"], ["-Y", "sipadvisor"])
+        # (Correlation findings, e.g. the 412's entity-tag diagnosis, follow
+        # the response's own entry.)
+        rows = self.stage.fields(capture, ["sip.Status-Code", "_ws.expert.message"], ["-Y", "sipadvisor.code"])
         self.assertEqual(len(rows), len(IANA_CODES))
-        for code, message in rows:
+        for code, messages in rows:
+            message = messages.split("|")[0]
             record = self.kb[int(code)]
             self.assertEqual(message, "%s %s: %s" % (code, record["phrase"], record["summary"]))
             self.assertLess(len(message.encode()), 240)
@@ -156,8 +160,11 @@ class CoreTest(unittest.TestCase):
         for capture in captures:
             with self.subTest(capture=os.path.basename(capture)):
                 staged = self.stage.capture(capture)
+                # "Followed in" on a 3xx names a later frame: by design only a
+                # second pass (or the GUI) can know it (tested in test_correlation).
                 one = harness.sipadvisor_blocks(self.stage.run(["-r", staged, "-V"]).stdout)
-                two = harness.sipadvisor_blocks(self.stage.run(["-r", staged, "-2", "-V"]).stdout)
+                two = [re.sub(r"\n +\[Followed in: \d+\]", "", block) for block in
+                       harness.sipadvisor_blocks(self.stage.run(["-r", staged, "-2", "-V"]).stdout)]
                 self.assertTrue(one)
                 self.assertEqual(one, two)
                 fields = ["frame.number"] + ADVICE_FIELDS
