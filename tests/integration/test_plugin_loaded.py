@@ -46,6 +46,22 @@ class PluginLoadedTest(unittest.TestCase):
                      "sipadvisor.response.invalid"):
             self.assertIn(name, registered)
 
+    def test_readme_reference_matches_the_registered_fields(self):
+        # README's field and expert tables must list exactly what Wireshark
+        # knows (per-code expert names are one row: sipadvisor.response.NNN).
+        import re
+        glossary = harness.stage().run(["-G", "fields"]).stdout
+        registered = {line.split("\t")[2] for line in glossary.splitlines()
+                      if line.startswith(("F\t", "P\t")) and line.split("\t")[2].startswith("sipadvisor")}
+        def family(name):
+            name = re.sub(r"^sipadvisor\.response\.\d+$", "sipadvisor.response.NNN", name)
+            return re.sub(r"^sipadvisor\.response\.[1-6]xx$", "sipadvisor.response.Nxx", name)
+
+        with open(os.path.join(harness.SOURCE_DIR, "README.md"), encoding="utf-8") as f:
+            readme = f.read()
+        documented = set(re.findall(r"^\| `(sipadvisor[a-z0-9_.N]*)`", readme, re.M))
+        self.assertEqual({family(n) for n in registered}, {family(n) for n in documented})
+
     def test_protocol_is_listed(self):
         protocols = harness.stage().run(["-G", "protocols"]).stdout
         self.assertIn("SIP Advisor\tsipadvisor\tsipadvisor", protocols)
