@@ -49,12 +49,18 @@ size_t slot_of(uint64_t key_hash)
     return static_cast<size_t>((key_hash ^ (key_hash >> 29) ^ (key_hash >> 47)) & (kDroppedSlotCount - 1));
 }
 
-std::string branch_key(std::string_view branch, std::string_view sent_by, std::string_view method)
+/* RFC 3261 §17.1.3 needs only branch, sent-by and method. The Call-ID is
+ * added because real scanners (e.g. in sipcapture/heplify's ipip0.pcap)
+ * reuse one constant branch for every call: without it a response would
+ * be tied to another call's request. */
+std::string branch_key(std::string_view branch, std::string_view sent_by, std::string_view method,
+                       std::string_view call_id)
 {
     std::string key = "B";
     append_field(key, branch);
     append_field(key, sent_by, true);
     append_field(key, method);
+    append_field(key, call_id);
     return key;
 }
 
@@ -187,7 +193,7 @@ TransactionMatcher::RequestOutcome TransactionMatcher::on_request(const SipMessa
     RequestOutcome outcome;
     const std::string &method = msg.method.empty() ? msg.cseq_method : msg.method;
     bool by_branch = has_magic_cookie(msg.via_branch);
-    std::string key = by_branch ? branch_key(msg.via_branch, msg.via_sent_by, method)
+    std::string key = by_branch ? branch_key(msg.via_branch, msg.via_sent_by, method, msg.call_id)
                                 : rfc2543_key(msg, method, msg.src_endpoint, msg.dst_endpoint);
     uint64_t key_hash = fnv1a(key);
 
@@ -235,7 +241,7 @@ TransactionMatcher::ResponseOutcome TransactionMatcher::on_response(const SipMes
     /* The response copies the request's Vias, so the top one names the
      * client transaction; its endpoints are the request's, reversed. */
     std::string key = has_magic_cookie(msg.via_branch)
-                          ? branch_key(msg.via_branch, msg.via_sent_by, msg.cseq_method)
+                          ? branch_key(msg.via_branch, msg.via_sent_by, msg.cseq_method, msg.call_id)
                           : rfc2543_key(msg, msg.cseq_method, msg.dst_endpoint, msg.src_endpoint);
 
     auto found = open_.find(key);

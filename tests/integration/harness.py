@@ -72,7 +72,9 @@ class Stage:
 
     def capture(self, path):
         """Copy a capture into the stage (readable by nobody); return its path."""
-        target = os.path.join(self.captures, os.path.basename(path))
+        # Prefix the parent folder: corpus captures share names (sip.pcap).
+        parent = os.path.basename(os.path.dirname(os.path.abspath(path)))
+        target = os.path.join(self.captures, parent + "__" + os.path.basename(path))
         if not os.path.exists(target):
             shutil.copy(path, target)
             os.chmod(target, 0o644)

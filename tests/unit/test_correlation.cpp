@@ -122,6 +122,24 @@ void response_with_other_sent_by_is_not_matched(void **)
     assert_int_equal(engine.on_message(answer).request_match, RequestMatch::not_in_capture);
 }
 
+/* Scanners reuse one branch for every call (sipcapture/heplify ipip0.pcap):
+ * a response must not be tied to another call's request. */
+void reused_branch_across_calls_matches_only_its_own_call(void **)
+{
+    CorrelationEngine engine;
+    SipMessageFacts first = request(1, "INVITE", "z9hG4bKbranch00042");
+    SipMessageFacts second = request(2, "INVITE", "z9hG4bKbranch00042");
+    second.call_id = "call-2@192.0.2.10";
+    engine.on_message(first);
+    engine.on_message(second);
+    MessageCorrelation answer = engine.on_message(response_to(second, 3, 403));
+    assert_int_equal(answer.request_match, RequestMatch::matched_branch);
+    assert_int_equal(answer.request_frame, 2);
+    SipMessageFacts stranger = response_to(first, 4, 403);
+    stranger.call_id = "call-3@192.0.2.10";
+    assert_int_equal(engine.on_message(stranger).request_match, RequestMatch::not_in_capture);
+}
+
 void sent_by_compares_case_insensitively(void **)
 {
     CorrelationEngine engine;
@@ -1068,6 +1086,7 @@ int main()
         cmocka_unit_test(response_matches_request_by_branch),
         cmocka_unit_test(response_with_other_cseq_method_is_not_matched),
         cmocka_unit_test(response_with_other_sent_by_is_not_matched),
+        cmocka_unit_test(reused_branch_across_calls_matches_only_its_own_call),
         cmocka_unit_test(sent_by_compares_case_insensitively),
         cmocka_unit_test(cancel_and_invite_are_separate_transactions),
         cmocka_unit_test(ack_opens_no_transaction),
