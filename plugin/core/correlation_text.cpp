@@ -36,7 +36,12 @@ std::string shortened(const std::string &text, size_t limit)
 {
     if (text.size() <= limit)
         return text;
-    return text.substr(0, limit > 3 ? limit - 3 : 0) + "...";
+    /* Cut on a UTF-8 character boundary: the result goes into Wireshark
+     * string fields, which must stay valid UTF-8. */
+    size_t cut = limit > 3 ? limit - 3 : 0;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+        --cut;
+    return text.substr(0, cut) + "...";
 }
 
 namespace {

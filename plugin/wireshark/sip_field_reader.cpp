@@ -50,9 +50,17 @@ int owning_pdu(const std::vector<PduStart> &pdus, const field_info *finfo)
     return owner;
 }
 
+/* At most kMaxTextLength bytes, cut on a UTF-8 character boundary so the
+ * string fields we add stay valid UTF-8 (Wireshark's SIP strings are). */
 std::string bounded(const char *text)
 {
-    return std::string(text, strnlen(text, SipFieldReader::kMaxTextLength));
+    size_t length = strnlen(text, SipFieldReader::kMaxTextLength + 1);
+    if (length > SipFieldReader::kMaxTextLength) {
+        length = SipFieldReader::kMaxTextLength;
+        while (length > 0 && (static_cast<unsigned char>(text[length]) & 0xC0) == 0x80)
+            --length;
+    }
+    return std::string(text, length);
 }
 
 /* "presence;id=4" -> "presence": the event package names the entity. */
