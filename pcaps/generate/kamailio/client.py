@@ -22,6 +22,7 @@ import argparse
 import hashlib
 import json
 import re
+import selectors
 import socket
 import sqlite3
 import sys
@@ -319,6 +320,7 @@ class UA2(threading.Thread):
         self.errors = []
         self.stop = threading.Event()
         self.got_invite = threading.Event()
+        self.got_silent_invite = threading.Event()
         self.got_ack = threading.Event()
         self.invite = None      # (event id, msg)
         if transport == "udp":
@@ -355,7 +357,9 @@ class UA2(threading.Thread):
         if not req.is_request:
             self.errors.append("UA2 got a response: " + req.first_line)
             return
-        if req.method == "INVITE":
+        if req.method == "INVITE" and req.first_line.startswith("INVITE sip:dan@"):
+            self.got_silent_invite.set()   # dan's phone never answers
+        elif req.method == "INVITE":
             self.invite = (rid, req)
             time.sleep(UA2_DELAY)   # Kamailio's own messages go out first
             msg = self.respond(req, 180, "Ringing", "ua2-bob-1", reply)
@@ -396,28 +400,27 @@ class UA2(threading.Thread):
             self.handle(SipMsg(data), lambda raw, a=addr: self.sock.sendto(raw, a))
 
     def run_tcp(self):
-        conns = []
+        sel = selectors.DefaultSelector()
+        sel.register(self.sock, selectors.EVENT_READ, None)
         while not self.stop.is_set():
-            try:
-                c, addr = self.sock.accept()
-                c.settimeout(0.2)
-                c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                conns.append((c, StreamParser()))
-            except socket.timeout:
-                pass
-            for c, parser in list(conns):
-                try:
-                    data = c.recv(65535)
-                except socket.timeout:
+            for key, _ in sel.select(timeout=0.2):
+                if key.data is None:
+                    c, _ = self.sock.accept()
+                    c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                    sel.register(c, selectors.EVENT_READ, StreamParser())
                     continue
+                c, parser = key.fileobj, key.data
+                data = c.recv(65535)
                 if not data:
-                    conns.remove((c, parser))
+                    sel.unregister(c)
                     c.close()
                     continue
                 for msg in parser.feed(data):
                     self.handle(msg, lambda raw, c=c: c.sendall(raw))
-        for c, _ in conns:
-            c.close()
+        for key in list(sel.get_map().values()):
+            if key.data is not None:
+                key.fileobj.close()
+        sel.close()
 
     def close(self):
         self.stop.set()
@@ -518,8 +521,6 @@ class Client:
                 raise ScenarioError("%s: expected %s to %r, got %r\n%s" % (
                     scenario, "/".join(map(str, expect)), req.first_line, rsp.first_line,
                     rsp.raw.decode("latin-1")))
-            if method == "INVITE" and rsp.status >= 300:
-                self.ack_non2xx(req, rsp, scenario)
             if self.side_tx:
                 # e.g. the 200 for a CANCEL: must still come
                 for (branch, m), (side_id, side_codes) in list(self.side_tx.items()):
@@ -530,6 +531,10 @@ class Client:
                             side_codes, m, srsp.raw.decode("latin-1")))
                     self.log.add("client", "recv", srsp, answers=side_id, scenario=scenario)
                     del self.side_tx[(branch, m)]
+            # ACK after everything else of this exchange has arrived, so the
+            # order of frames does not depend on thread scheduling
+            if method == "INVITE" and rsp.status >= 300:
+                self.ack_non2xx(req, rsp, scenario)
             return rsp, rid
 
     def ack_non2xx(self, inv, rsp, scenario):
@@ -780,12 +785,7 @@ class Client:
             if prov.status == 180 and not state["cancelled"]:
                 if not ua2.got_invite.wait(READ_TIMEOUT):
                     raise ScenarioError("UA2 did not see the INVITE")
-                cancel_lines = ["CANCEL %s SIP/2.0" % ruri, "Via: " + inv.get("via"),
-                                "Max-Forwards: 70", "From: " + inv.get("from"),
-                                "To: " + inv.get("to"), "Call-ID: " + inv.call_id,
-                                "CSeq: %d CANCEL" % inv.cseq[0],
-                                "User-Agent: sipadvisor-capture-client", "Content-Length: 0"]
-                cancel = SipMsg(("\r\n".join(cancel_lines) + "\r\n\r\n").encode())
+                cancel = self.cancel_for(inv)
                 cid = self.send(cancel, sc)
                 self.side_tx[(inv.top_branch, "CANCEL")] = (cid, [200])
                 state["cancelled"] = True
@@ -796,6 +796,37 @@ class Client:
         if not ua2.got_ack.wait(READ_TIMEOUT):
             raise ScenarioError("UA2 never got the ACK for its 487")
         d["cseq"] += 1
+
+    def scenario_cancel_unanswered(self, ua2):
+        """INVITE to a phone that never answers; CANCEL -> tm's own 487."""
+        sc = "invite-cancel-unanswered"
+        d = self.dialog("invite-dan", "alice", "dan")
+        ruri = self.uri("dan")
+        inv = self.build("INVITE", ruri, d, headers=self.invite_headers(), body=SDP,
+                         ctype="application/sdp")
+        inv_id = self.send(inv, sc)
+        state = {"cancelled": False}
+
+        def on_prov(prov, rid):
+            if prov.status == 100 and not state["cancelled"]:
+                # cancel before tm's first retransmission (T1 = 500 ms)
+                if not ua2.got_silent_invite.wait(0.4):
+                    raise ScenarioError("the INVITE for dan did not reach UA2")
+                cid = self.send(self.cancel_for(inv), sc)
+                self.side_tx[(inv.top_branch, "CANCEL")] = (cid, [200])
+                state["cancelled"] = True
+
+        self.await_final(inv, inv_id, [487], sc, on_provisional=on_prov)
+        if not state["cancelled"]:
+            raise ScenarioError("no 100 Trying before the final response")
+        d["cseq"] += 1
+
+    def cancel_for(self, inv):
+        lines = ["CANCEL %s SIP/2.0" % inv.first_line.split()[1], "Via: " + inv.get("via"),
+                 "Max-Forwards: 70", "From: " + inv.get("from"), "To: " + inv.get("to"),
+                 "Call-ID: " + inv.call_id, "CSeq: %d CANCEL" % inv.cseq[0],
+                 "User-Agent: sipadvisor-capture-client", "Content-Length: 0"]
+        return SipMsg(("\r\n".join(lines) + "\r\n\r\n").encode())
 
     def settle(self):
         """Nothing else may arrive: Kamailio must not have sent anything extra."""
@@ -814,6 +845,7 @@ class Client:
         self.scenario_redirects()
         self.scenario_503()
         self.scenario_invite_cancel(ua2)
+        self.scenario_cancel_unanswered(ua2)
         self.settle()
         if ua2.errors:
             raise ScenarioError("UA2: " + "; ".join(ua2.errors))
