@@ -32,7 +32,7 @@ std::string entity_key(const PendingRequest &request)
 } // namespace
 
 CorrelationEngine::CorrelationEngine(CorrelationLimits limits)
-    : transactions_(transaction_limits(limits)), etags_(limits.max_entities), redirects_(limits.max_redirects)
+    : transactions_(transaction_limits(limits)), etags_(limits.max_entities), redirects_(limits.max_redirects, limits.redirect_window)
 {
 }
 
@@ -92,7 +92,7 @@ void CorrelationEngine::on_request(const SipMessageFacts &msg, MessageCorrelatio
     std::string client_host = request ? request->client_host : endpoint_host(msg.src_endpoint);
     RedirectTracker::Verdict verdict =
         redirects_.on_request(client_host, request_uri, msg.call_id, !msg.to_tag.empty(),
-                              request ? request->frame : msg.frame, msg.frame);
+                              request ? request->frame : msg.frame, msg.frame, msg.time);
     result.redirect_follows = verdict.follows;
     result.redirect_ignored = verdict.ignores;
 }
@@ -121,6 +121,7 @@ void CorrelationEngine::on_response(const SipMessageFacts &msg, MessageCorrelati
         if (!request || request->redirect_frame == 0) {
             RedirectTracker::Redirect redirect;
             redirect.frame = msg.frame;
+            redirect.time = msg.time;
             redirect.moved_permanently = msg.status_code == 301;
             redirect.call_id = msg.call_id;
             if (request) {

@@ -48,6 +48,9 @@ struct CorrelationLimits {                /* bounded state on hostile input */
     size_t max_open_transactions = 100000;
     size_t max_entities = 50000;          /* PUBLISH entities in the ledger */
     size_t max_redirects = 50000;
+    /* Seconds after a 3xx during which a request counts as following or
+     * ignoring it. */
+    double redirect_window = 3600;
     /* Seconds a transaction may stay idle. RFC 3261 Timer B/F = 64*T1 =
      * 32 s; responses are kept for a while longer. */
     double transaction_timeout = 64 * 0.5 * 2;

@@ -94,7 +94,10 @@ std::string normalize_uri(std::string_view uri)
     return normalized;
 }
 
-RedirectTracker::RedirectTracker(size_t max_redirects) : max_redirects_(max_redirects) {}
+RedirectTracker::RedirectTracker(size_t max_redirects, double window)
+    : max_redirects_(max_redirects), window_(window)
+{
+}
 
 void RedirectTracker::clear()
 {
@@ -152,7 +155,7 @@ void RedirectTracker::record(Redirect redirect)
 RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_host,
                                                      const std::string &request_uri,
                                                      const std::string &call_id, bool in_dialog,
-                                                     uint32_t transaction_frame, uint32_t frame)
+                                                     uint32_t transaction_frame, uint32_t frame, double time)
 {
     Verdict verdict;
     if (redirects_.empty() || request_uri.empty())
@@ -162,7 +165,7 @@ RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_h
     auto followed = by_contact_.find(key);
     if (followed != by_contact_.end()) {
         Redirect *redirect = by_id(followed->second);
-        if (redirect && redirect->original_request_frame != transaction_frame) {
+        if (redirect && redirect->original_request_frame != transaction_frame && within_window(*redirect, time)) {
             verdict.follows = redirect->frame;
             if (redirect->followed_in == 0)
                 redirect->followed_in = frame;
@@ -175,7 +178,7 @@ RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_h
         /* A retransmission of the redirected request, or a request inside
          * a dialog on that Call-ID, is not a new attempt at the old URI. */
         if (redirect && redirect->original_request_frame != transaction_frame &&
-            !(in_dialog && call_id == redirect->call_id))
+            !(in_dialog && call_id == redirect->call_id) && within_window(*redirect, time))
             verdict.ignores = redirect->frame;
     }
     return verdict;

@@ -30,10 +30,13 @@ std::string normalize_uri(std::string_view uri);
 
 class RedirectTracker {
 public:
-    explicit RedirectTracker(size_t max_redirects = 50000);
+    /* `window`: seconds after a 3xx during which a request still counts as
+     * following or ignoring it (a user preference). */
+    explicit RedirectTracker(size_t max_redirects = 50000, double window = 3600);
 
     struct Redirect {
         uint32_t frame = 0;                 /* of the 3xx */
+        double time = 0;                    /* of the 3xx */
         bool moved_permanently = false;     /* 301 */
         std::string client_host;
         std::string original_uri;           /* normalised; empty when the request is not known */
@@ -58,7 +61,7 @@ public:
      * `in_dialog` whether it carries a To-tag. */
     Verdict on_request(const std::string &client_host, const std::string &request_uri,
                        const std::string &call_id, bool in_dialog, uint32_t transaction_frame,
-                       uint32_t frame);
+                       uint32_t frame, double time);
 
     uint32_t followed_in(uint32_t redirect_frame) const;
 
@@ -69,7 +72,13 @@ private:
     Redirect *by_id(uint64_t id);
     void forget_oldest();
 
+    bool within_window(const Redirect &redirect, double time) const
+    {
+        return time - redirect.time <= window_;
+    }
+
     size_t max_redirects_;
+    double window_;
     std::deque<Redirect> redirects_;          /* oldest first; id = first_id_ + index */
     uint64_t first_id_ = 0;
     std::unordered_map<std::string, uint64_t> by_contact_;  /* client + contact -> latest redirect */

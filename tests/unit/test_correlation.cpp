@@ -124,6 +124,30 @@ void response_with_other_sent_by_is_not_matched(void **)
 
 /* Scanners reuse one branch for every call (sipcapture/heplify ipip0.pcap):
  * a response must not be tied to another call's request. */
+/* A request long after the 3xx (beyond the preference's window) neither
+ * follows nor ignores it. */
+void redirect_window_limits_follow_up(void **)
+{
+    CorrelationLimits limits;
+    limits.redirect_window = 60;
+    CorrelationEngine engine(limits);
+    SipMessageFacts invite = request(1, "INVITE");
+    engine.on_message(invite);
+    SipMessageFacts moved = response_to(invite, 2, 301);
+    moved.contacts.push_back(contact("sip:bob@new.example.net"));
+    engine.on_message(moved);
+    SipMessageFacts late = at_time(request(3, "INVITE", "z9hG4bK-late"), invite.time + 61);
+    late.call_id = "call-late@192.0.2.10";
+    late.request_uri = "sip:bob@new.example.net";
+    assert_int_equal(engine.on_message(late).redirect_follows, 0);
+    SipMessageFacts again = at_time(request(4, "INVITE", "z9hG4bK-again"), invite.time + 62);
+    again.call_id = "call-again@192.0.2.10";
+    assert_int_equal(engine.on_message(again).redirect_ignored, 0);
+    SipMessageFacts soon = at_time(request(5, "INVITE", "z9hG4bK-soon"), invite.time + 30);
+    soon.call_id = "call-soon@192.0.2.10";
+    assert_int_equal(engine.on_message(soon).redirect_ignored, 2);
+}
+
 void reused_branch_across_calls_matches_only_its_own_call(void **)
 {
     CorrelationEngine engine;
@@ -1087,6 +1111,7 @@ int main()
         cmocka_unit_test(response_with_other_cseq_method_is_not_matched),
         cmocka_unit_test(response_with_other_sent_by_is_not_matched),
         cmocka_unit_test(reused_branch_across_calls_matches_only_its_own_call),
+        cmocka_unit_test(redirect_window_limits_follow_up),
         cmocka_unit_test(sent_by_compares_case_insensitively),
         cmocka_unit_test(cancel_and_invite_are_separate_transactions),
         cmocka_unit_test(ack_opens_no_transaction),
