@@ -75,6 +75,10 @@ std::string etag_diagnosis_message(const EtagDiagnosis &diagnosis)
         if (diagnosis.if_match.empty())
             return "412 to a PUBLISH without SIP-If-Match: nothing was conditional. Fix: check the server's "
                    "RFC 3903 handling.";
+        if (!diagnosis.other_entity.empty())
+            return "412: " + tag + " belongs to " + shortened(diagnosis.other_entity) + " (frame " +
+                   std::to_string(diagnosis.other_issued_in) +
+                   "), not this resource. Fix: send each publication's SIP-ETag to its own Request-URI.";
         return "412: " + tag +
                " was never issued in this capture (capture started late, or another server). Fix: PUBLISH "
                "without SIP-If-Match and keep the new SIP-ETag.";

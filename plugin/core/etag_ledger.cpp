@@ -14,6 +14,7 @@ EtagLedger::EtagLedger(size_t max_entities, size_t max_tags_per_entity)
 
 void EtagLedger::clear()
 {
+    issued_index_.clear();
     lru_.clear();
     entities_.clear();
 }
@@ -90,6 +91,10 @@ void EtagLedger::on_publish_accepted(const std::string &entity_key, const std::s
     }
     /* New tag, or the same tag refreshed (or, oddly, reissued): it now
      * counts from this 2xx. */
+    if (issued_index_.size() >= kMaxIssuedIndex && !issued_index_.count(new_tag))
+        issued_index_.erase(issued_index_.begin());
+    issued_index_[new_tag] = {entity_key, frame};
+
     IssuedTag &issued = find_or_add(entity, new_tag);
     issued.state = EtagState::live;
     issued.issued_in = frame;
@@ -98,6 +103,21 @@ void EtagLedger::on_publish_accepted(const std::string &entity_key, const std::s
     issued.superseded_by.clear();
     issued.superseded_in = 0;
     issued.removed_in = 0;
+}
+
+/* Entity keys are "<length>:<Request-URI><event>" (see correlation.cpp). */
+std::string EtagLedger::entity_uri(const std::string &entity_key)
+{
+    size_t colon = entity_key.find(':');
+    if (colon == std::string::npos)
+        return entity_key;
+    size_t length = 0;
+    for (size_t i = 0; i < colon; ++i) {
+        if (entity_key[i] < '0' || entity_key[i] > '9' || length > entity_key.size())
+            return entity_key;
+        length = length * 10 + static_cast<size_t>(entity_key[i] - '0');
+    }
+    return entity_key.substr(colon + 1, length);
 }
 
 EtagDiagnosis EtagLedger::diagnose_412(const std::string &entity_key, const std::string &if_match,
@@ -109,12 +129,19 @@ EtagDiagnosis EtagLedger::diagnose_412(const std::string &entity_key, const std:
     if (if_match.empty())
         return diagnosis;
     auto found = entities_.find(entity_key);
-    if (found == entities_.end())
+    const IssuedTag *issued = nullptr;
+    if (found != entities_.end()) {
+        lru_.splice(lru_.begin(), lru_, found->second.lru);
+        issued = find(found->second, if_match);
+    }
+    if (!issued) {
+        auto elsewhere = issued_index_.find(if_match);
+        if (elsewhere != issued_index_.end() && elsewhere->second.entity_key != entity_key) {
+            diagnosis.other_entity = entity_uri(elsewhere->second.entity_key);
+            diagnosis.other_issued_in = elsewhere->second.issued_in;
+        }
         return diagnosis;
-    lru_.splice(lru_.begin(), lru_, found->second.lru);
-    const IssuedTag *issued = find(found->second, if_match);
-    if (!issued)
-        return diagnosis;
+    }
 
     diagnosis.issued_in = issued->issued_in;
     if (issued->issued_in != 0) {

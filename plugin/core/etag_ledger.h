@@ -32,6 +32,11 @@ struct EtagDiagnosis {            /* only for a PUBLISH answered 412 */
     std::string superseded_by;    /* superseded: the tag that replaced it */
     uint32_t superseded_in = 0;   /* superseded: frame of the 2xx that issued superseded_by */
     uint32_t removed_in = 0;      /* removed: frame of the 2xx that confirmed Expires: 0 */
+    /* unknown, but the tag was issued for ANOTHER entity in this capture:
+     * the client sent it to the wrong resource (tags are per resource,
+     * RFC 3903 §4.1). The other entity's Request-URI and the 2xx. */
+    std::string other_entity;
+    uint32_t other_issued_in = 0;
 };
 
 /* RFC 3903 §6: the default publication lifetime when nobody says. */
@@ -73,8 +78,18 @@ private:
     };
 
     Entity &touch_or_add(const std::string &entity);
+    static std::string entity_uri(const std::string &entity_key);
     IssuedTag &find_or_add(Entity &entity, const std::string &tag);
     static IssuedTag *find(Entity &entity, const std::string &tag);
+
+    /* Which entity issued a tag, to explain a tag sent to the wrong
+     * resource. Bounded: at most kMaxIssuedIndex entries. */
+    struct IssuedElsewhere {
+        std::string entity_key;
+        uint32_t issued_in = 0;
+    };
+    static constexpr size_t kMaxIssuedIndex = 100000;
+    std::unordered_map<std::string, IssuedElsewhere> issued_index_;
 
     size_t max_entities_;
     size_t max_tags_per_entity_;

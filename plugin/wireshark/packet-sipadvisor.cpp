@@ -50,6 +50,8 @@ int hf_etag_elapsed = -1;
 int hf_etag_superseded_by = -1;
 int hf_etag_superseded_in = -1;
 int hf_etag_removed_in = -1;
+int hf_etag_other_entity = -1;
+int hf_etag_other_issued_in = -1;
 int hf_redirect_contact = -1;
 int hf_redirect_contact_q = -1;
 int hf_redirect_contact_expires = -1;
@@ -184,6 +186,11 @@ void render_etag(const core::EtagDiagnosis &etag, tvbuff_t *tvb, packet_info *pi
     }
     if (etag.state == core::EtagState::removed)
         add_frame_link(etag_tree, hf_etag_removed_in, tvb, etag.removed_in);
+    if (!etag.other_entity.empty()) {
+        proto_item_set_generated(
+            proto_tree_add_string(etag_tree, hf_etag_other_entity, tvb, 0, 0, etag.other_entity.c_str()));
+        add_frame_link(etag_tree, hf_etag_other_issued_in, tvb, etag.other_issued_in);
+    }
     if (!expert_wanted)
         return;
     expert_field *entry = &ei_etag_unknown;
@@ -444,6 +451,13 @@ void proto_register_sipadvisor(void)
         {&hf_etag_removed_in, {"Removed in", "sipadvisor.etag.removed_in", FT_FRAMENUM, BASE_NONE,
                                FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
                                "Frame of the 2xx that confirmed the removal (Expires: 0)", HFILL}},
+        {&hf_etag_other_entity, {"Issued for another resource", "sipadvisor.etag.other_entity", FT_STRING,
+                                 BASE_NONE, NULL, 0x0,
+                                 "unknown: the Request-URI the tag was issued for (sent to the wrong resource)",
+                                 HFILL}},
+        {&hf_etag_other_issued_in, {"Issued there in", "sipadvisor.etag.other_issued_in", FT_FRAMENUM, BASE_NONE,
+                                    FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
+                                    "Frame of the 2xx that issued the tag for that other resource", HFILL}},
         {&hf_redirect_contact, {"Redirect contact", "sipadvisor.redirect.contact", FT_STRING, BASE_NONE, NULL, 0x0,
                                 "Where a 3xx sends the client, one per Contact URI", HFILL}},
         {&hf_redirect_contact_q, {"q", "sipadvisor.redirect.contact.q", FT_DOUBLE, BASE_NONE, NULL, 0x0,

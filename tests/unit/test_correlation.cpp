@@ -601,6 +601,23 @@ void etag_never_issued_is_unknown(void **)
     assert_int_equal(diagnosis.issued_in, 0);
 }
 
+/* Kamailio answers 412 when a live tag of one resource is sent to another
+ * (pcaps/kamailio-udp.pcapng frame 28): unknown here, issued elsewhere. */
+void etag_of_another_entity_is_unknown_and_names_it(void **)
+{
+    CorrelationEngine engine;
+    SipMessageFacts alice = publish(1, 0, "");
+    engine.on_message(alice);
+    engine.on_message(accepted(alice, 2, "alice-tag-1", 3600));
+    SipMessageFacts bob = publish(3, 10, "alice-tag-1");
+    bob.request_uri = "sip:bob@example.com";
+    EtagDiagnosis diagnosis = diagnose(engine, bob, 4);
+    assert_int_equal(diagnosis.state, EtagState::unknown);
+    assert_string_equal(diagnosis.other_entity.c_str(), "sip:presentity@example.com");
+    assert_int_equal(diagnosis.other_issued_in, 2);
+    assert_int_equal(diagnosis.issued_in, 0);
+}
+
 void etag_412_without_if_match_is_unknown(void **)
 {
     CorrelationEngine engine;
@@ -1140,6 +1157,7 @@ int main()
         cmocka_unit_test(etag_removed_names_frame),
         cmocka_unit_test(etag_expired_reports_issue_and_elapsed),
         cmocka_unit_test(etag_never_issued_is_unknown),
+        cmocka_unit_test(etag_of_another_entity_is_unknown_and_names_it),
         cmocka_unit_test(etag_412_without_if_match_is_unknown),
         cmocka_unit_test(etag_two_live_chains_in_one_entity),
         cmocka_unit_test(etag_refresh_with_same_tag_restarts_clock),

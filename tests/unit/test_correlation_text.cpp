@@ -64,6 +64,11 @@ void every_state_names_tag_frames_and_fix(void **)
     unknown.if_match = "zz";
     unknown.state = EtagState::unknown;
     assert_true(contains(etag_diagnosis_message(unknown), "never issued"));
+    unknown.other_entity = "sip:alice@example.com";
+    unknown.other_issued_in = 26;
+    text = etag_diagnosis_message(unknown);
+    assert_true(contains(text, "belongs to sip:alice@example.com") && contains(text, "frame 26"));
+    unknown.other_entity.clear();
     unknown.if_match.clear();
     assert_true(contains(etag_diagnosis_message(unknown), "without SIP-If-Match"));
 }
@@ -82,6 +87,7 @@ void messages_fit_an_expert_line(void **)
         diagnosis.removed_in = 4000000000u;
         diagnosis.expires = 4000000000u;
         diagnosis.elapsed = 1e12;
+        diagnosis.other_entity = std::string(3000, 'z');
         assert_true(etag_diagnosis_message(diagnosis).size() < 240);
     }
     diagnosis.elapsed = -1;

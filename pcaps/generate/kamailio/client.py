@@ -603,11 +603,14 @@ class Client:
         """What the client believes about an entity-tag it sends in SIP-If-Match.
 
         returns (state, event id of the response that issued / superseded /
-        removed it).  'live' means the tag is current but belongs to another
-        resource than the one being published."""
+        removed it).  Entity-tags are per resource (RFC 3903 §4.1): a tag
+        issued for another resource is 'unknown' for this one, and the event
+        id then names the response that issued it for the other resource."""
         t = self.tags.get(tag)
         if t is None:
             return "unknown", None
+        if t["resource"] != resource:
+            return "unknown", t["issued"]
         if t["state"] in ("superseded", "removed"):
             return t["state"], t["ref"]
         if time.monotonic() > t["expires_at"]:

@@ -176,7 +176,7 @@ def build(args):
                 ref_req = msg_of[ev_of_key[ref["key"]]["answers"]]
                 if ref["status"] != 200 or ref["frame"] > m["frame"]:
                     raise Mismatch("frame %d: bad entity-tag reference %d" % (m["frame"], ref["frame"]))
-                if state in ("live", "expired") and ref["etag"] != tag:
+                if state in ("live", "expired", "unknown") and ref["etag"] != tag:
                     raise Mismatch("frame %d: tag %s was not issued in frame %d"
                                    % (m["frame"], tag, ref["frame"]))
                 if state == "superseded" and (ref_req["if_match"] != tag or ref["etag"] == tag):
