@@ -21,6 +21,20 @@ struct ContactFacts {
     std::optional<uint32_t> expires;  /* ;expires= parameter, seconds */
 };
 
+/* One Warning header value (RFC 3261 §20.43): warn-code warn-agent "warn-text". */
+struct WarningFacts {
+    uint16_t code = 0;        /* 0 when the value did not start with a number 0..999 */
+    std::string agent;
+    std::string text;         /* without the quotes */
+};
+
+/* One Reason header value (RFC 3326): protocol;cause=N;text="...". */
+struct ReasonFacts {
+    std::string protocol;     /* "Q.850", "SIP", or whatever the sender wrote */
+    uint32_t cause = 0;       /* 0 when absent or not a number */
+    std::string text;         /* without the quotes */
+};
+
 /* One SIP message (request or response) as seen in the capture. Fields that
  * were absent in the message are empty / std::nullopt. */
 struct SipMessageFacts {
@@ -53,6 +67,33 @@ struct SipMessageFacts {
     std::optional<uint32_t> expires; /* Expires header, seconds */
 
     std::vector<ContactFacts> contacts;
+
+    /* --- Evidence headers (issue 7), read by core/evidence.h. ---------------
+     * The extraction layer caps lists at 32 entries and strings at 512 bytes;
+     * values are as on the wire and may still be empty, repeated or absurd.
+     * plugin/core/header_parsing.h turns header text into these fields. */
+    std::optional<uint32_t> retry_after;     /* Retry-After delta-seconds (saturated at 2^32-1) */
+    std::string retry_after_comment;         /* its "(comment)", without parentheses */
+    std::optional<uint32_t> min_expires;     /* Min-Expires (423) */
+    std::optional<uint32_t> min_se;          /* Min-SE (RFC 4028, 422) */
+    std::optional<uint32_t> session_expires; /* Session-Expires delta-seconds (RFC 4028) */
+    std::vector<std::string> allow;          /* Allow: methods */
+    std::vector<std::string> unsupported;    /* option tags */
+    std::vector<std::string> require;
+    std::vector<std::string> proxy_require;
+    std::vector<std::string> supported;
+    std::vector<std::string> allow_events;   /* event packages (RFC 6665) */
+    std::vector<std::string> accept;         /* media ranges, e.g. "application/sdp" */
+    std::vector<std::string> accept_encoding;
+    std::vector<std::string> accept_language;
+    std::string content_type;                /* media type of the body, parameters allowed */
+    std::vector<WarningFacts> warnings;
+    std::vector<ReasonFacts> reasons;
+    std::string auth_realm;                  /* realm of WWW-/Proxy-Authenticate (responses) */
+    bool has_authorization = false;          /* request carried Authorization or Proxy-Authorization */
+    std::optional<uint32_t> max_forwards;
+    uint32_t via_count = 0;                  /* number of Via header values */
+    std::vector<std::string> sdp_codecs;     /* encoding names of the SDP body, e.g. "PCMU" */
 };
 
 } // namespace sipadvisor::core
