@@ -17,6 +17,15 @@
 
 namespace sipadvisor::ws_compat {
 
+/* 4.2 moved preference and UAT callbacks from gboolean to bool. */
+#if SIPADVISOR_WS_AT_LEAST(4, 2)
+using pref_bool = bool;
+using uat_bool = bool;
+#else
+using pref_bool = gboolean;
+using uat_bool = gboolean;
+#endif
+
 /* field_info::value became a pointer in 4.2. */
 inline fvalue_t *field_value(field_info *finfo)
 {

@@ -13,15 +13,21 @@
 #include "core/correlation.h"
 #include "core/correlation_text.h"
 #include "core/response_advisor.h"
+#include "core/site_overrides.h"
 #include "wireshark/compat.h"
 #include "wireshark/sip_field_reader.h"
 
 #include <epan/expert.h>
 #include <epan/packet.h>
+#include <epan/prefs.h>
 #include <epan/proto_data.h>
+#include <epan/stats_tree.h>
 #include <epan/tap.h>
+#include <epan/uat.h>
+#include <wsutil/report_message.h>
 
 #include <cmath>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -87,8 +93,48 @@ int expert_tap_id = -1;
 
 /* Per capture file: the correlation state and the first pass's results.
  * Cleared when the file closes (cleanup routine). */
-core::CorrelationEngine correlation_engine;
+std::unique_ptr<core::CorrelationEngine> correlation_engine = std::make_unique<core::CorrelationEngine>();
 core::AnnotationStore annotation_store;
+
+/* Preferences (Edit > Preferences > Protocols > sipadvisor). */
+ws_compat::pref_bool pref_match_transactions = TRUE;
+ws_compat::pref_bool pref_diagnose_etags = TRUE;
+ws_compat::pref_bool pref_follow_redirects = TRUE;
+guint pref_redirect_window = 3600;
+enum RoutineSeverity { routine_chat, routine_note, routine_none };
+gint pref_routine_severity = routine_chat;
+const enum_val_t routine_severity_values[] = {
+    {"chat", "Chat (default)", routine_chat},
+    {"note", "Note", routine_note},
+    {"none", "No Expert Info entry", routine_none},
+    {NULL, NULL, -1},
+};
+
+/* Site overrides: a UAT table in the user's profile. */
+struct OverrideUatRecord {
+    char *code;
+    char *severity;
+    char *meaning;
+    char *cause;
+    char *fix;
+};
+OverrideUatRecord *override_records = nullptr;
+guint override_record_count = 0;
+core::SiteOverrides site_overrides;
+bool site_overrides_dirty = true;
+expert_field ei_site[4] = {EI_INIT, EI_INIT, EI_INIT, EI_INIT}; /* by Severity */
+
+/* Statistics > SIP Advisor (tshark -z sipadvisor,tree) reads these. */
+int sipadvisor_tap = -1;
+struct TapRecord {
+    uint16_t status_code;             /* 0 for a request */
+    core::Severity severity;
+    const char *request_method;       /* packet scope; "" when unknown */
+    int etag_state;                   /* core::EtagState, -1 when none */
+    uint32_t redirect_follows;
+    uint32_t redirect_ignored;
+    bool redirect_without_contact;
+};
 
 /* The per-frame record, in wmem file scope: the annotations of the SIP PDUs
  * of that frame worth showing, in tree order. */
@@ -108,12 +154,32 @@ int severity_to_expert(core::Severity severity)
     return PI_NOTE;
 }
 
+/* What the engine says, less what the preferences switched off. With
+ * transaction matching off, nothing is correlated at all. */
+core::MessageCorrelation correlation_for(const core::SipMessageFacts &message)
+{
+    if (!pref_match_transactions)
+        return {};
+    core::MessageCorrelation correlation = correlation_engine->on_message(message);
+    if (!pref_diagnose_etags)
+        correlation.etag.reset();
+    if (!pref_follow_redirects) {
+        correlation.redirect.reset();
+        correlation.redirect_follows = 0;
+        correlation.redirect_ignored = 0;
+    }
+    return correlation;
+}
+
 const FrameRecord *analyze_frame(proto_tree *tree, packet_info *pinfo)
 {
     std::vector<core::SipMessageFacts> messages = field_reader.read(tree, pinfo);
     std::vector<core::PduAnnotation> kept;
     for (const core::SipMessageFacts &message : messages) {
-        core::PduAnnotation annotation = annotation_store.add(message, correlation_engine.on_message(message));
+        core::PduAnnotation annotation = pref_match_transactions
+                                             ? annotation_store.add(message, correlation_for(message))
+                                             : core::AnnotationStore::response_only(message.status_code);
+        annotation.is_request = message.is_request;
         if (core::AnnotationStore::worth_keeping(annotation))
             kept.push_back(annotation);
     }
@@ -220,22 +286,37 @@ void render_redirect(const core::RedirectInfo &redirect, uint32_t frame, tvbuff_
         }
     }
     /* Known only once the whole capture was read: -2 and the GUI show it. */
-    if (uint32_t followed_in = correlation_engine.followed_in(frame))
+    if (uint32_t followed_in = correlation_engine->followed_in(frame))
         add_frame_link(tree, hf_redirect_followed_in, tvb, followed_in);
     if (redirect.missing_contact && expert_wanted)
         expert_add_info(pinfo, top, &ei_redirect_no_contact);
 }
 
+/* One line for Expert Info when the site table changed the advice. */
+std::string site_expert_message(const core::ResponseAdvice &advice, const core::EffectiveAdvice &effective,
+                                const core::SiteOverride &site)
+{
+    std::string text = std::to_string(advice.code) + " " + core::advice_phrase(advice) + " [site]: ";
+    text += site.meaning.empty() ? std::string(advice.record->summary) : site.meaning;
+    if (!site.fix.empty())
+        text += std::string(" Fix: ") + effective.fix;
+    return text;
+}
+
 void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                     bool expert_wanted)
+                     bool expert_wanted, TapRecord *tap)
 {
     const core::ResponseAdvice advice = core::advise(pdu.status_code);
     const core::ResponseRecord &record = *advice.record;
+    const core::SiteOverride *site = site_overrides.find(advice.code);
+    const core::EffectiveAdvice effective = core::effective_advice(advice, site);
     const std::string phrase = core::advice_phrase(advice);
+    if (tap)
+        tap->severity = effective.severity;
 
     proto_item *top = proto_tree_add_protocol_format(
-        tree, proto_sipadvisor, tvb, 0, 0, "SIP Advisor: %u %s (%s)", advice.code, phrase.c_str(),
-        core::severity_name(record.severity));
+        tree, proto_sipadvisor, tvb, 0, 0, "SIP Advisor: %u %s (%s%s)", advice.code, phrase.c_str(),
+        core::severity_name(effective.severity), site ? ", site override" : "");
     proto_tree *subtree = proto_item_add_subtree(top, ett_sipadvisor);
 
     proto_item *code_item = proto_tree_add_uint(subtree, hf_code, tvb, 0, 0, advice.code);
@@ -247,40 +328,60 @@ void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info 
     if (proto_field_is_referenced(subtree, hf_class))
         add_string_if_wanted(subtree, hf_class, tvb, core::response_class_name(advice.code));
     if (proto_field_is_referenced(subtree, hf_severity))
-        add_string_if_wanted(subtree, hf_severity, tvb, core::severity_name(record.severity));
+        add_string_if_wanted(subtree, hf_severity, tvb, core::severity_name(effective.severity));
     if (proto_field_is_referenced(subtree, hf_summary))
         add_string_if_wanted(subtree, hf_summary, tvb, record.summary);
     if (proto_field_is_referenced(subtree, hf_meaning))
-        add_string_if_wanted(subtree, hf_meaning, tvb, core::advice_meaning(advice));
+        add_string_if_wanted(subtree, hf_meaning, tvb, effective.meaning);
     if (proto_field_is_referenced(subtree, hf_cause))
-        add_string_if_wanted(subtree, hf_cause, tvb, record.cause);
+        add_string_if_wanted(subtree, hf_cause, tvb, effective.cause);
     if (proto_field_is_referenced(subtree, hf_fix))
-        add_string_if_wanted(subtree, hf_fix, tvb, record.fix);
+        add_string_if_wanted(subtree, hf_fix, tvb, effective.fix);
     if (proto_field_is_referenced(subtree, hf_rfc))
         add_string_if_wanted(subtree, hf_rfc, tvb, record.rfc);
 
-    if (expert_wanted)
-        expert_add_info_format(pinfo, top, &ei_advice[advice.slot], "%s",
-                               core::advice_expert_message(advice).c_str());
+    if (expert_wanted) {
+        if (site && site->severity) {
+            expert_add_info_format(pinfo, top, &ei_site[static_cast<int>(*site->severity)], "%s",
+                                   site_expert_message(advice, effective, *site).c_str());
+        } else if (!(record.severity == core::Severity::chat && pref_routine_severity == routine_none)) {
+            const std::string message = site ? site_expert_message(advice, effective, *site)
+                                             : core::advice_expert_message(advice);
+            expert_add_info_format(pinfo, top, &ei_advice[advice.slot], "%s", message.c_str());
+        }
+    }
 
     if (!pdu.correlated)
         return;
     render_request_match(pdu, tvb, pinfo, subtree, top, expert_wanted);
+    const std::string &method = annotation_store.method_name(pdu.request_method);
+    if (tap && !method.empty())
+        tap->request_method = wmem_strdup(pinfo->pool, method.c_str());
     if (const core::PduDetail *detail = annotation_store.detail(pdu)) {
-        if (detail->etag)
+        if (detail->etag) {
             render_etag(*detail->etag, tvb, pinfo, subtree, expert_wanted);
-        if (detail->redirect)
+            if (tap)
+                tap->etag_state = static_cast<int>(detail->etag->state);
+        }
+        if (detail->redirect) {
             render_redirect(*detail->redirect, pinfo->num, tvb, pinfo, subtree, top, expert_wanted);
+            if (tap)
+                tap->redirect_without_contact = detail->redirect->missing_contact;
+        }
     }
 }
 
 /* A request gets a subtree only when it has a redirect verdict. */
 void render_request(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                    bool expert_wanted)
+                    bool expert_wanted, TapRecord *tap)
 {
     const core::PduDetail *detail = annotation_store.detail(pdu);
     if (!detail)
         return;
+    if (tap) {
+        tap->redirect_follows = detail->redirect_follows;
+        tap->redirect_ignored = detail->redirect_ignored;
+    }
     proto_item *top = proto_tree_add_protocol_format(tree, proto_sipadvisor, tvb, 0, 0, "SIP Advisor: request %s",
                                                      detail->redirect_ignored ? "ignores a 301 Moved Permanently"
                                                                               : "follows a redirect");
@@ -311,15 +412,56 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     /* Without a tree nothing shows the entries unless the expert tap
      * (tshark -z expert) listens; skip the message formatting then. */
     const bool expert_wanted = tree != nullptr || have_tap_listener(expert_tap_id);
-    if (!tree && !expert_wanted)
+    const bool tap_wanted = have_tap_listener(sipadvisor_tap);
+    if (!tree && !expert_wanted && !tap_wanted)
         return 0;
     for (uint32_t i = 0; i < record->count; ++i) {
-        if (record->pdus[i].is_request)
-            render_request(record->pdus[i], tvb, pinfo, tree, expert_wanted);
+        const core::PduAnnotation &pdu = record->pdus[i];
+        TapRecord *tap = nullptr;
+        if (tap_wanted) {
+            tap = wmem_new0(pinfo->pool, TapRecord);
+            tap->status_code = pdu.status_code;
+            tap->request_method = "";
+            tap->etag_state = -1;
+        }
+        if (pdu.is_request)
+            render_request(pdu, tvb, pinfo, tree, expert_wanted, tap);
         else
-            render_response(record->pdus[i], tvb, pinfo, tree, expert_wanted);
+            render_response(pdu, tvb, pinfo, tree, expert_wanted, tap);
+        if (tap)
+            tap_queue_packet(sipadvisor_tap, pinfo, tap);
     }
     return tvb_captured_length(tvb);
+}
+
+/* Reads the UAT rows into the site table; bad rows are reported once per
+ * change of the table and skipped. */
+void load_site_overrides()
+{
+    if (!site_overrides_dirty)
+        return;
+    site_overrides_dirty = false;
+    std::vector<core::SiteOverrideRow> rows;
+    for (guint i = 0; i < override_record_count; ++i) {
+        const OverrideUatRecord &record = override_records[i];
+        rows.push_back({record.code ? record.code : "", record.severity ? record.severity : "",
+                        record.meaning ? record.meaning : "", record.cause ? record.cause : "",
+                        record.fix ? record.fix : ""});
+    }
+    for (const std::string &problem : site_overrides.load(rows))
+        report_failure("sipadvisor site overrides (sipadvisor_site_overrides), %s", problem.c_str());
+}
+
+/* Applies the routine-severity preference to the expert entries of the
+ * codes whose built-in severity is chat. */
+void apply_routine_severity()
+{
+    for (size_t slot = 0; slot < ei_advice_register.size(); ++slot) {
+        expert_field_info &info = ei_advice_register[slot].eiinfo;
+        if (core::advice_slot_info(slot).record->severity != core::Severity::chat)
+            continue;
+        info.severity = pref_routine_severity == routine_note ? PI_NOTE : PI_CHAT;
+    }
 }
 
 /* Runs before every (re)dissection of a file. The SIP fields are requested
@@ -328,14 +470,170 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
 void init_sipadvisor(void)
 {
     const bool enabled = proto_is_protocol_enabled(find_protocol_by_id(proto_sipadvisor));
+    field_reader.set_wanted_groups(pref_match_transactions, pref_match_transactions && pref_diagnose_etags,
+                                   pref_match_transactions && pref_follow_redirects);
     set_postdissector_wanted_hfids(sipadvisor_handle,
                                    enabled && sip_fields_available ? field_reader.new_wanted_hfids() : nullptr);
+    core::CorrelationLimits limits;
+    limits.redirect_window = pref_redirect_window;
+    correlation_engine = std::make_unique<core::CorrelationEngine>(limits);
+    apply_routine_severity();
+    if (enabled)
+        load_site_overrides();
+}
+
+/* --- Site overrides UAT ------------------------------------------------- */
+
+void *override_copy_cb(void *destination, const void *source, size_t)
+{
+    auto *to = static_cast<OverrideUatRecord *>(destination);
+    const auto *from = static_cast<const OverrideUatRecord *>(source);
+    to->code = g_strdup(from->code);
+    to->severity = g_strdup(from->severity);
+    to->meaning = g_strdup(from->meaning);
+    to->cause = g_strdup(from->cause);
+    to->fix = g_strdup(from->fix);
+    return to;
+}
+
+void override_free_cb(void *record)
+{
+    auto *row = static_cast<OverrideUatRecord *>(record);
+    g_free(row->code);
+    g_free(row->severity);
+    g_free(row->meaning);
+    g_free(row->cause);
+    g_free(row->fix);
+}
+
+/* Never refuses a row: Wireshark stops loading the table at the first
+ * refused row, which would drop the good rows after it. Rows are checked
+ * in load_site_overrides(), where a bad one is reported and skipped. */
+ws_compat::uat_bool override_update_cb(void *, char **)
+{
+    site_overrides_dirty = true;
+    return TRUE;
+}
+
+void override_post_update_cb(void)
+{
+    site_overrides_dirty = true;
+}
+
+#define SIPADVISOR_UAT_STRING(field)                                                                   \
+    void override_##field##_set_cb(void *record, const char *text, unsigned length, const void *,     \
+                                   const void *)                                                      \
+    {                                                                                                 \
+        auto *row = static_cast<OverrideUatRecord *>(record);                                         \
+        g_free(row->field);                                                                           \
+        row->field = g_strndup(text, length);                                                         \
+    }                                                                                                 \
+    void override_##field##_tostr_cb(void *record, char **out, unsigned *length, const void *,       \
+                                     const void *)                                                    \
+    {                                                                                                 \
+        const auto *row = static_cast<const OverrideUatRecord *>(record);                             \
+        *out = g_strdup(row->field ? row->field : "");                                                \
+        *length = static_cast<unsigned>(strlen(*out));                                                \
+    }
+SIPADVISOR_UAT_STRING(code)
+SIPADVISOR_UAT_STRING(severity)
+SIPADVISOR_UAT_STRING(meaning)
+SIPADVISOR_UAT_STRING(cause)
+SIPADVISOR_UAT_STRING(fix)
+#undef SIPADVISOR_UAT_STRING
+
+uat_field_t make_uat_field(const char *name, const char *title, const char *description, uat_fld_set_cb_t set,
+                           uat_fld_tostr_cb_t tostr)
+{
+    uat_field_t field{};
+    field.name = name;
+    field.title = title;
+    field.mode = PT_TXTMOD_STRING;
+    field.cb.set = set;
+    field.cb.tostr = tostr;
+    field.desc = description;
+    return field;
+}
+
+/* --- Statistics > SIP Advisor ------------------------------------------ */
+
+const char *const kStatResponses = "SIP responses by class and code";
+const char *const kStatMethods = "Responses by request method";
+const char *const kStatEtags = "412 to PUBLISH: entity-tag state";
+const char *const kStatRedirects = "Redirects (3xx)";
+int stat_responses = -1, stat_methods = -1, stat_etags = -1, stat_redirects = -1;
+
+/* The advice in a word, for each statistics row. */
+const char *advice_word(core::Severity severity)
+{
+    switch (severity) {
+    case core::Severity::chat: return "routine";
+    case core::Severity::note: return "expected";
+    case core::Severity::warn: return "check";
+    case core::Severity::error: return "fix";
+    }
+    return "check";
+}
+
+const char *etag_state_row(int state)
+{
+    switch (static_cast<core::EtagState>(state)) {
+    case core::EtagState::superseded: return "superseded [client: send the latest SIP-ETag]";
+    case core::EtagState::removed: return "removed [client: publish afresh]";
+    case core::EtagState::expired: return "expired [client: refresh sooner]";
+    case core::EtagState::unknown: return "unknown [client: publish afresh]";
+    case core::EtagState::live: return "live [server lost state]";
+    }
+    return "unknown [client: publish afresh]";
+}
+
+void stats_init(stats_tree *st)
+{
+    stat_responses = stats_tree_create_node(st, kStatResponses, 0, STAT_DT_INT, TRUE);
+    stat_methods = stats_tree_create_node(st, kStatMethods, 0, STAT_DT_INT, TRUE);
+    stat_etags = stats_tree_create_node(st, kStatEtags, 0, STAT_DT_INT, TRUE);
+    stat_redirects = stats_tree_create_node(st, kStatRedirects, 0, STAT_DT_INT, TRUE);
+}
+
+tap_packet_status stats_packet(stats_tree *st, packet_info *, epan_dissect_t *, const void *data, tap_flags_t)
+{
+    const auto *tap = static_cast<const TapRecord *>(data);
+    if (tap->status_code == 0) {
+        if (tap->redirect_follows)
+            tick_stat_node(st, "request followed a 3xx [ok]", stat_redirects, FALSE);
+        if (tap->redirect_ignored)
+            tick_stat_node(st, "request ignored a 301 [update routing]", stat_redirects, FALSE);
+        return TAP_PACKET_REDRAW;
+    }
+    const core::ResponseAdvice advice = core::advise(tap->status_code);
+    tick_stat_node(st, kStatResponses, 0, FALSE);
+    int class_node = tick_stat_node(st, core::response_class_name(advice.code), stat_responses, TRUE);
+    char row[128];
+    g_snprintf(row, sizeof row, "%u %s [%s]", advice.code, core::advice_phrase(advice).c_str(),
+               advice_word(tap->severity));
+    tick_stat_node(st, row, class_node, FALSE);
+    if (tap->request_method && *tap->request_method) {
+        tick_stat_node(st, kStatMethods, 0, FALSE);
+        int method_node = tick_stat_node(st, tap->request_method, stat_methods, TRUE);
+        tick_stat_node(st, core::response_class_name(advice.code), method_node, FALSE);
+    }
+    if (tap->etag_state >= 0) {
+        tick_stat_node(st, kStatEtags, 0, FALSE);
+        tick_stat_node(st, etag_state_row(tap->etag_state), stat_etags, FALSE);
+    }
+    if (advice.code >= 300 && advice.code <= 399) {
+        tick_stat_node(st, kStatRedirects, 0, FALSE);
+        tick_stat_node(st, "3xx responses", stat_redirects, FALSE);
+        if (tap->redirect_without_contact)
+            tick_stat_node(st, "3xx without Contact [protocol violation]", stat_redirects, FALSE);
+    }
+    return TAP_PACKET_REDRAW;
 }
 
 /* The capture file closed (or is about to be dissected again). */
 void cleanup_sipadvisor(void)
 {
-    correlation_engine.clear();
+    correlation_engine->clear();
     annotation_store.clear();
 }
 
@@ -397,6 +695,18 @@ void register_expert_entries()
                                 "Request ignores a 301 Moved Permanently", EXPFILL}},
     };
     expert_register_field_array(module, correlation_entries, G_N_ELEMENTS(correlation_entries));
+
+    static ei_register_info site_entries[] = {
+        {&ei_site[0], {"sipadvisor.site.chat", PI_RESPONSE_CODE, PI_CHAT,
+                       "Response with a site override (chat)", EXPFILL}},
+        {&ei_site[1], {"sipadvisor.site.note", PI_RESPONSE_CODE, PI_NOTE,
+                       "Response with a site override (note)", EXPFILL}},
+        {&ei_site[2], {"sipadvisor.site.warn", PI_RESPONSE_CODE, PI_WARN,
+                       "Response with a site override (warn)", EXPFILL}},
+        {&ei_site[3], {"sipadvisor.site.error", PI_RESPONSE_CODE, PI_ERROR,
+                       "Response with a site override (error)", EXPFILL}},
+    };
+    expert_register_field_array(module, site_entries, G_N_ELEMENTS(site_entries));
 }
 
 } // namespace
@@ -485,10 +795,55 @@ void proto_register_sipadvisor(void)
     register_postdissector(sipadvisor_handle);
     register_init_routine(init_sipadvisor);
     register_cleanup_routine(cleanup_sipadvisor);
+
+    module_t *prefs = prefs_register_protocol(proto_sipadvisor, nullptr);
+    prefs_register_bool_preference(prefs, "match_transactions", "Match responses to requests",
+                                   "Tie every response to its request (RFC 3261 transactions). The entity-tag "
+                                   "and redirect analyses need it.",
+                                   &pref_match_transactions);
+    prefs_register_bool_preference(prefs, "diagnose_etags", "Diagnose 412 from the entity-tag history",
+                                   "Keep the SIP-ETag history of every published entity (RFC 3903) and explain "
+                                   "each 412 Conditional Request Failed.",
+                                   &pref_diagnose_etags);
+    prefs_register_bool_preference(prefs, "follow_redirects", "Follow 3xx redirects",
+                                   "List the Contacts of every 3xx and flag the requests that follow or ignore "
+                                   "them.",
+                                   &pref_follow_redirects);
+    prefs_register_uint_preference(prefs, "redirect_window", "Redirect follow-up window (seconds)",
+                                   "How long after a 3xx a request still counts as following or ignoring it.",
+                                   10, &pref_redirect_window);
+    prefs_register_enum_preference(prefs, "routine_severity", "Severity of routine responses",
+                                   "Expert Info severity for 100, 180-183, 200, 202 and 204 (and unregistered "
+                                   "1xx/2xx), or no entry at all.",
+                                   &pref_routine_severity, routine_severity_values, FALSE);
+
+    static uat_field_t override_fields[] = {
+        make_uat_field("code", "Code", "Status code 100..699 (registered or not)", override_code_set_cb,
+                       override_code_tostr_cb),
+        make_uat_field("severity", "Severity", "chat, note, warn or error; empty keeps the built-in one",
+                       override_severity_set_cb, override_severity_tostr_cb),
+        make_uat_field("meaning", "Meaning", "What this code means at your site; empty keeps the built-in text",
+                       override_meaning_set_cb, override_meaning_tostr_cb),
+        make_uat_field("cause", "Likely cause", "Empty keeps the built-in text", override_cause_set_cb,
+                       override_cause_tostr_cb),
+        make_uat_field("fix", "Fix", "Empty keeps the built-in text", override_fix_set_cb, override_fix_tostr_cb),
+        UAT_END_FIELDS,
+    };
+    uat_t *overrides = uat_new("SIP Advisor site overrides", sizeof(OverrideUatRecord), "sipadvisor_site_overrides",
+                               TRUE, &override_records, &override_record_count, UAT_AFFECTS_DISSECTION,
+                               nullptr, override_copy_cb, override_update_cb, override_free_cb,
+                               override_post_update_cb, nullptr, override_fields);
+    prefs_register_uat_preference(prefs, "site_overrides", "Site overrides",
+                                  "Your own meaning, cause, fix or severity for a response code, layered over "
+                                  "the built-in knowledge base.",
+                                  overrides);
+
+    sipadvisor_tap = register_tap("sipadvisor");
 }
 
 void proto_reg_handoff_sipadvisor(void)
 {
+    stats_tree_register_plugin("sipadvisor", "sipadvisor", "SIP Advisor", 0, stats_packet, stats_init, nullptr);
     sip_fields_available = field_reader.resolve_fields();
     expert_tap_id = find_tap_id("expert");
 }

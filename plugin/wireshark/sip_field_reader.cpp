@@ -139,9 +139,8 @@ std::vector<core::SipMessageFacts> SipFieldReader::read(proto_tree *tree, packet
     std::vector<std::string> sent_by_ports(pdus.size());
     std::vector<std::array<int, 2>> via_address_starts(pdus.size(), {-1, -1});
     std::vector<std::vector<int>> contact_starts(pdus.size());
-    const std::string source = correlation_fields_ ? endpoint_text(pinfo->src, pinfo->srcport) : std::string();
-    const std::string destination =
-        correlation_fields_ ? endpoint_text(pinfo->dst, pinfo->destport) : std::string();
+    const std::string source = transactions_ ? endpoint_text(pinfo->src, pinfo->srcport) : std::string();
+    const std::string destination = transactions_ ? endpoint_text(pinfo->dst, pinfo->destport) : std::string();
     for (core::SipMessageFacts &message : messages) {
         message.frame = pinfo->num;
         message.time = static_cast<double>(pinfo->abs_ts.secs) + pinfo->abs_ts.nsecs / 1e9;

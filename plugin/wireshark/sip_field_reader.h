@@ -35,9 +35,16 @@ public:
      * status code field (then the plugin stays inert rather than guessing). */
     bool resolve_fields();
 
-    /* Whether read() should fill the correlation facts (Call-ID, Via, ...)
-     * or only the status code. */
-    void set_correlation_fields(bool wanted) { correlation_fields_ = wanted; }
+    /* Which facts read() fills besides the status code: those for
+     * transaction matching (Call-ID, CSeq, Via, tags, method, Request-URI),
+     * for the entity-tag ledger (Event, SIP-ETag, SIP-If-Match, Expires)
+     * and for redirects (Contact). Set from the preferences. */
+    void set_wanted_groups(bool transactions, bool etags, bool redirects)
+    {
+        transactions_ = transactions;
+        etags_ = etags;
+        redirects_ = redirects;
+    }
 
     /* The hf ids to hand to set_postdissector_wanted_hfids(): only what
      * read() uses, since every wanted field makes Wireshark build it. */
@@ -52,12 +59,23 @@ public:
 private:
     bool wanted(SipField field) const
     {
-        return field == SipField::status_code || correlation_fields_;
+        switch (field) {
+        case SipField::status_code: return true;
+        case SipField::event:
+        case SipField::etag:
+        case SipField::if_match:
+        case SipField::expires: return etags_;
+        case SipField::contact_uri:
+        case SipField::contact_parameter: return redirects_;
+        default: return transactions_;
+        }
     }
 
     int hf_sip_ = -1;
     std::array<int, static_cast<size_t>(SipField::count)> hf_{};
-    bool correlation_fields_ = true;
+    bool transactions_ = true;
+    bool etags_ = true;
+    bool redirects_ = true;
 };
 
 } // namespace sipadvisor::ws

@@ -32,6 +32,20 @@ class PluginNotLoaded(AssertionError):
     pass
 
 
+def sanitizer_env():
+    """tshark's extra environment when the plugin was built with
+    SIPADVISOR_SANITIZE (tests/CMakeLists.txt sets SIPADVISOR_SANITIZE=1 and
+    SIPADVISOR_SANITIZER_PRELOAD): Debian's tshark carries no ASan/UBSan
+    runtime, so it is preloaded; leak checking is off (tshark's own)."""
+    if os.environ.get("SIPADVISOR_SANITIZE") != "1":
+        return {}
+    return {
+        "LD_PRELOAD": os.environ.get("SIPADVISOR_SANITIZER_PRELOAD", ""),
+        "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1:print_summary=1"),
+        "UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"),
+    }
+
+
 def _unprivileged_prefix():
     if os.geteuid() != 0:
         return []
@@ -89,6 +103,7 @@ class Stage:
         }
         if "ASAN_OPTIONS" in os.environ:
             env["ASAN_OPTIONS"] = os.environ["ASAN_OPTIONS"]
+        env.update(sanitizer_env())
         command = _unprivileged_prefix() + ["env", "-i"] + ["%s=%s" % kv for kv in env.items()] + ["tshark"] + args
         result = subprocess.run(command, cwd=self.root, capture_output=True, text=True,
                                 timeout=TSHARK_TIMEOUT, errors="replace")
