@@ -3,10 +3,12 @@
  *
  * kbgen: the build-time compiler of the knowledge base.
  *
- *   sipadvisor_kbgen RESPONSE_CODES.ini SPECIAL_CASES.ini OUTPUT.cpp
+ *   sipadvisor_kbgen RESPONSE_CODES.ini SPECIAL_CASES.ini [Q850_CAUSES.ini WARNING_CODES.ini] OUTPUT.cpp
  *
  * Parses the data files with GLib's GKeyFile, checks every record and writes
- * the records as C++ tables (see plugin/core/knowledge_base.h). Any problem is
+ * the records as C++ tables (see plugin/core/knowledge_base.h, and
+ * plugin/core/cause_codes.h for the Q.850 causes and warn-codes, which are
+ * compiled when their two files are given). Any problem is
  * reported as "file:line: error: ..." and fails the build, so a broken record
  * never reaches a user. GKeyFile silently merges a repeated group and keeps
  * the last of a repeated key; a line scan before parsing catches both, and
@@ -328,14 +330,107 @@ bool check_response_codes(DataFile &file, std::vector<Record> &records)
     return file.errors() == 0;
 }
 
+/* --- Cause tables: Q.850 causes and SIP warn-codes ------------------------ */
+
+/* One numbered table: group = a number in [low, high], fixed keys. */
+struct CauseTable {
+    const char *what;                 /* "Q.850 cause value", "warn-code" */
+    unsigned low, high;
+    const char *const *keys;          /* first key: the short name */
+    size_t key_count;
+    std::set<unsigned> registry;      /* values that must exist; others are rejected (empty: any) */
+    std::set<unsigned> required;      /* values that must have a record */
+    const char *registry_name;
+};
+
+const char *const kQ850Keys[] = {"name", "meaning", "fix"};
+const char *const kWarningKeys[] = {"text", "meaning", "fix"};
+constexpr size_t kCauseKeyCount = 3;
+constexpr size_t kMaxNameLength = 80;
+
+/* The causes every release explanation needs (ITU-T Q.850 Table 1). */
+const unsigned kRequiredQ850[] = {1,  2,  3,  16, 17, 18, 19, 20, 21, 22, 27, 28, 29, 31, 34, 38, 41, 42,
+                                  44, 47, 50, 55, 57, 58, 63, 65, 69, 79, 81, 88, 95, 97, 99, 102, 111, 127};
+/* The IANA "Warning Codes (warn-codes)" registry: RFC 3261 §27.2, RFC 5630
+ * (380, 381), RFC 8373 (308). */
+const unsigned kIanaWarnCodes[] = {300, 301, 302, 303, 304, 305, 306, 307, 308, 330, 331, 370, 380, 381, 399};
+
+struct CauseRecord {
+    unsigned value = 0;
+    std::string fields[kCauseKeyCount];
+};
+
+bool check_cause_table(DataFile &file, const CauseTable &table, std::vector<CauseRecord> &records)
+{
+    static const std::regex number_pattern("^[0-9]{1,3}$");
+    std::map<std::string, unsigned> seen_text[kCauseKeyCount];
+    for (const std::string &group : file.groups()) {
+        int line = file.group_line(group);
+        std::string range = std::to_string(table.low) + ".." + std::to_string(table.high);
+        if (!std::regex_match(group, number_pattern)) {
+            file.error(line, "group [" + group + "] is not a " + table.what + " " + range);
+            continue;
+        }
+        CauseRecord record;
+        record.value = static_cast<unsigned>(std::stoul(group));
+        if (record.value < table.low || record.value > table.high || group != std::to_string(record.value)) {
+            file.error(line, "group [" + group + "] is not a " + table.what + " " + range);
+            continue;
+        }
+        if (!table.registry.empty() && !table.registry.count(record.value)) {
+            file.error(line, "[" + group + "] is not in the " + table.registry_name);
+            continue;
+        }
+        int before = file.errors();
+        for (const std::string &key : file.keys(group))
+            if (!is_known_key(key, table.keys, table.key_count))
+                file.error(file.key_line(group, key), "[" + group + "] has unknown key '" + key + "'");
+        for (size_t i = 0; i < table.key_count; ++i)
+            record.fields[i] = file.value(group, table.keys[i]);
+        if (record.fields[0].size() > kMaxNameLength)
+            file.error(file.key_line(group, table.keys[0]),
+                       "[" + group + "] '" + table.keys[0] + "' is " + std::to_string(record.fields[0].size()) +
+                           " bytes; a name holds at most " + std::to_string(kMaxNameLength));
+        if (file.errors() != before)
+            continue;
+        /* Same sentence under two values means template filler, not advice. */
+        for (size_t i = 1; i < table.key_count; ++i) {
+            auto [it, fresh] = seen_text[i].emplace(record.fields[i], record.value);
+            if (!fresh)
+                file.error(file.key_line(group, table.keys[i]),
+                           "[" + group + "] '" + table.keys[i] + "' repeats the text of [" +
+                               std::to_string(it->second) + "]");
+        }
+        records.push_back(record);
+    }
+    std::set<unsigned> present;
+    for (const CauseRecord &record : records)
+        present.insert(record.value);
+    for (unsigned value : table.required)
+        if (!present.count(value) && file.group_line(std::to_string(value)) == 0)
+            file.error(0, std::string(table.what) + " " + std::to_string(value) + " has no record");
+    std::sort(records.begin(), records.end(),
+              [](const CauseRecord &a, const CauseRecord &b) { return a.value < b.value; });
+    return file.errors() == 0;
+}
+
+std::string cause_initializer(const CauseRecord &record)
+{
+    return "{" + std::to_string(record.value) + ", " + cpp_literal(record.fields[0]) + ",\n     " +
+           cpp_literal(record.fields[1]) + ",\n     " + cpp_literal(record.fields[2]) + "}";
+}
+
 } // namespace
 
 int main(int argc, char **argv)
 {
-    if (argc != 4) {
-        std::fprintf(stderr, "usage: %s RESPONSE_CODES.ini SPECIAL_CASES.ini OUTPUT.cpp\n", argv[0]);
+    if (argc != 4 && argc != 6) {
+        std::fprintf(stderr,
+                     "usage: %s RESPONSE_CODES.ini SPECIAL_CASES.ini [Q850_CAUSES.ini WARNING_CODES.ini] OUTPUT.cpp\n",
+                     argv[0]);
         return 2;
     }
+    const bool with_causes = argc == 6;
     DataFile codes(argv[1]);
     DataFile special(argv[2]);
     std::vector<Record> records;
@@ -358,24 +453,55 @@ int main(int argc, char **argv)
             read_record(special, "invalid", invalid);
     }
     ok = ok && special.errors() == 0;
+
+    std::vector<CauseRecord> q850_records;
+    std::vector<CauseRecord> warning_records;
+    std::string cause_paths;
+    if (with_causes) {
+        DataFile q850(argv[3]);
+        DataFile warnings(argv[4]);
+        CauseTable q850_table{"Q.850 cause value", 1, 127, kQ850Keys, kCauseKeyCount, {},
+                              {std::begin(kRequiredQ850), std::end(kRequiredQ850)}, ""};
+        CauseTable warning_table{"warn-code", 300, 399, kWarningKeys, kCauseKeyCount,
+                                 {std::begin(kIanaWarnCodes), std::end(kIanaWarnCodes)},
+                                 {std::begin(kIanaWarnCodes), std::end(kIanaWarnCodes)},
+                                 "IANA warn-code registry"};
+        /* Check both files even when the first fails: one build, all errors. */
+        bool q850_ok = q850.load() && check_cause_table(q850, q850_table, q850_records);
+        bool warnings_ok = warnings.load() && check_cause_table(warnings, warning_table, warning_records);
+        ok = ok && q850_ok && warnings_ok;
+        cause_paths = ", " + q850.path() + " and " + warnings.path();
+    }
+    const char *output_arg = argv[argc - 1];
     if (!ok) {
         std::fprintf(stderr, "sipadvisor_kbgen: knowledge base rejected; nothing written\n");
         return 1;
     }
 
     std::ostringstream out;
-    out << "/* Generated by sipadvisor_kbgen from " << codes.path() << " and " << special.path()
-        << ".\n * Do not edit: edit the data files. */\n"
+    out << "/* Generated by sipadvisor_kbgen from " << codes.path() << (with_causes ? ", " : " and ")
+        << special.path() << cause_paths << ".\n * Do not edit: edit the data files. */\n"
+        << (with_causes ? "#include \"core/cause_codes.h\"\n" : "")
         << "#include \"core/knowledge_base.h\"\n\nnamespace sipadvisor::core {\n\n"
         << "const ResponseRecord kResponseRecords[] = {\n";
     for (const Record &record : records)
         out << "    " << record_initializer(record) << ",\n";
     out << "};\nconst size_t kResponseRecordCount = " << records.size() << ";\n\n"
         << "const char *const kUnregisteredNote = " << cpp_literal(unregistered_note) << ";\n"
-        << "const ResponseRecord kInvalidCodeRecord = " << record_initializer(invalid) << ";\n\n"
-        << "} // namespace sipadvisor::core\n";
+        << "const ResponseRecord kInvalidCodeRecord = " << record_initializer(invalid) << ";\n\n";
+    if (with_causes) {
+        out << "const Q850Cause kQ850Causes[] = {\n";
+        for (const CauseRecord &record : q850_records)
+            out << "    " << cause_initializer(record) << ",\n";
+        out << "};\nconst size_t kQ850CauseCount = " << q850_records.size() << ";\n\n"
+            << "const WarningCode kWarningCodes[] = {\n";
+        for (const CauseRecord &record : warning_records)
+            out << "    " << cause_initializer(record) << ",\n";
+        out << "};\nconst size_t kWarningCodeCount = " << warning_records.size() << ";\n\n";
+    }
+    out << "} // namespace sipadvisor::core\n";
 
-    std::string output_path = argv[3];
+    std::string output_path = output_arg;
     std::string temporary = output_path + ".tmp";
     {
         std::ofstream file(temporary, std::ios::binary | std::ios::trunc);
