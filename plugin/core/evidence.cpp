@@ -286,8 +286,9 @@ void method_not_allowed(const SipMessageFacts &response, const RequestEvidence *
         return;
     }
     out.fix("The server allows " + joined(allow, 10) + " (Allow) but not " +
-            (method.empty() ? std::string("the method used") : shortened(method, 24)) + ", which " +
-            request_ref(request, response) + " used: send it to an element that supports it or enable it there.");
+            (method.empty() ? std::string("the method used") : shortened(method, 24)) +
+            (request && request->frame ? ", used in frame " + num(request->frame) : std::string()) +
+            ": send it to an element that supports it or enable it there.");
 }
 
 void bad_extension(const SipMessageFacts &response, const RequestEvidence *request, Builder &out)
@@ -339,7 +340,7 @@ void extension_required(const SipMessageFacts &response, const RequestEvidence *
     if (request && !request->supported.empty())
         out.list_item("Requested Supported", request->supported);
     if (required.empty()) {
-        out.fix("The 421 names no extension in Require, which RFC 3261 §21.4.16 requires: the client cannot "
+        out.fix("The 421 names no extension in Require, which RFC 3261 §21.4.16 expects: the client cannot "
                 "comply; report it to the server's vendor.");
         return;
     }
@@ -423,11 +424,11 @@ void bad_event(const SipMessageFacts &response, const RequestEvidence *request, 
         out.item("Event used", event.empty() ? std::string("(none)") : event);
     const std::string ref = request_ref(request, response);
     if (request && event.empty()) {
-        out.fix(ref + " carried no Event header: add Event with the package to subscribe to (RFC 6665 §8.2.1).");
+        out.fix(ref + " carried no Event header: add Event with the package to subscribe to (RFC 6665).");
         return;
     }
     if (allowed.empty()) {
-        out.fix("The 489 carries no Allow-Events, which RFC 6665 requires of it: the notifier does not say which "
+        out.fix("The 489 carries no Allow-Events, which RFC 6665 expects in it: the notifier does not say which "
                 "packages it supports" + (event.empty() ? std::string() : ", and '" + shortened(event, 32) + "' is not one") +
                 "; check its configuration.");
         return;
@@ -451,8 +452,10 @@ std::string warning_value(const WarningFacts &warning)
         value += " " + shortened(warning.agent, kShown);
     if (!warning.text.empty())
         value += " \"" + shortened(warning.text, 120) + "\"";
-    if (const WarningCode *known = find_warning_code(warning.code))
-        value += ": " + std::string(known->text);
+    if (const WarningCode *known = find_warning_code(warning.code)) {
+        if (!equals_ignore_case(warning.text, known->text))
+            value += ": " + std::string(known->text);
+    }
     else if (warning.code >= 300 && warning.code <= 399)
         value += ": not a registered warn-code";
     return value;
@@ -533,7 +536,7 @@ void challenge(const SipMessageFacts &response, const RequestEvidence *request, 
     const std::string ref = request_ref(request, response);
     if (response.auth_realm.empty()) {
         out.fix(std::string("The ") + (proxy ? "407" : "401") + " carries no " + header +
-                " realm (RFC 3261 §22 requires a challenge): the client cannot answer it; check the server's "
+                " realm (RFC 3261 §22.1 requires a challenge): the client cannot answer it; check the server's "
                 "authentication setup.");
         return;
     }
@@ -660,7 +663,7 @@ void loop_or_hops(const SipMessageFacts &response, const RequestEvidence *reques
         out.fix(ref + " already had " + num(vias) + " Via header" + (vias == 1 ? "" : "s") +
                 (vias >= 5 ? ", a sign that it went around between proxies" : std::string()) +
                 ": a proxy found itself in the path; check the routes (and DNS/SRV targets) that send the "
-                "request back, or enable spiral detection (RFC 5393) on that proxy.");
+                "request back to it.");
         return;
     }
     if (!request->max_forwards) {
