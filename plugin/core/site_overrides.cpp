@@ -99,22 +99,24 @@ const SiteOverride *SiteOverrides::find(unsigned code) const
 
 EffectiveAdvice effective_advice(const ResponseAdvice &advice, const SiteOverride *site)
 {
-    EffectiveAdvice effective{advice.record->severity, advice_meaning(advice), advice.record->cause,
-                              advice.record->fix};
+    EffectiveAdvice effective{advice.record->severity, advice.record->cause, advice.record->fix};
     if (!site)
         return effective;
-    effective.overridden = true;
+    effective.site = site;
     if (site->severity) {
         effective.severity = *site->severity;
         effective.severity_overridden = true;
     }
-    if (!site->meaning.empty())
-        effective.meaning = site->meaning;
     if (!site->cause.empty())
         effective.cause = site->cause.c_str();
     if (!site->fix.empty())
         effective.fix = site->fix.c_str();
     return effective;
+}
+
+std::string effective_meaning(const ResponseAdvice &advice, const SiteOverride *site)
+{
+    return site && !site->meaning.empty() ? site->meaning : advice_meaning(advice);
 }
 
 } // namespace sipadvisor::core

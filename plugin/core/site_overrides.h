@@ -56,16 +56,18 @@ private:
     std::unordered_map<unsigned, SiteOverride> by_code_;
 };
 
-/* The advice as shown: built-in text with the site's override on top. */
+/* The advice as shown: built-in text with the site's override on top.
+ * Cheap to make (no copies): it runs for every response. */
 struct EffectiveAdvice {
     Severity severity;
-    std::string meaning;
     const char *cause;
     const char *fix;
-    bool overridden = false;
+    const SiteOverride *site = nullptr;
     bool severity_overridden = false;
 };
 
 EffectiveAdvice effective_advice(const ResponseAdvice &advice, const SiteOverride *site);
+/* The meaning as shown (built only when someone reads it). */
+std::string effective_meaning(const ResponseAdvice &advice, const SiteOverride *site);
 
 } // namespace sipadvisor::core

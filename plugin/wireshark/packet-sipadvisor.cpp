@@ -332,7 +332,7 @@ void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info 
     if (proto_field_is_referenced(subtree, hf_summary))
         add_string_if_wanted(subtree, hf_summary, tvb, record.summary);
     if (proto_field_is_referenced(subtree, hf_meaning))
-        add_string_if_wanted(subtree, hf_meaning, tvb, effective.meaning);
+        add_string_if_wanted(subtree, hf_meaning, tvb, core::effective_meaning(advice, site));
     if (proto_field_is_referenced(subtree, hf_cause))
         add_string_if_wanted(subtree, hf_cause, tvb, effective.cause);
     if (proto_field_is_referenced(subtree, hf_fix))
@@ -470,8 +470,6 @@ void apply_routine_severity()
 void init_sipadvisor(void)
 {
     const bool enabled = proto_is_protocol_enabled(find_protocol_by_id(proto_sipadvisor));
-    field_reader.set_wanted_groups(pref_match_transactions, pref_match_transactions && pref_diagnose_etags,
-                                   pref_match_transactions && pref_follow_redirects);
     set_postdissector_wanted_hfids(sipadvisor_handle,
                                    enabled && sip_fields_available ? field_reader.new_wanted_hfids() : nullptr);
     core::CorrelationLimits limits;

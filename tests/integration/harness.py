@@ -32,14 +32,20 @@ class PluginNotLoaded(AssertionError):
     pass
 
 
-def sanitizer_env():
+def sanitizer_env(stage_root):
     """tshark's extra environment when the plugin was built with
     SIPADVISOR_SANITIZE (tests/CMakeLists.txt sets SIPADVISOR_SANITIZE=1 and
     SIPADVISOR_SANITIZER_PRELOAD): Debian's tshark carries no ASan/UBSan
-    runtime, so it is preloaded; leak checking is off (tshark's own)."""
+    runtime, so it is preloaded; leak checking is off (tshark's own). The
+    preload is inherited by the extcap helpers tshark spawns, and
+    androiddump then deadlocks at exit (freelocale in an atexit handler), so
+    tshark gets an empty extcap folder."""
     if os.environ.get("SIPADVISOR_SANITIZE") != "1":
         return {}
+    extcap_dir = os.path.join(stage_root, "extcap-none")
+    os.makedirs(extcap_dir, mode=0o755, exist_ok=True)
     return {
+        "WIRESHARK_EXTCAP_DIR": extcap_dir,
         "LD_PRELOAD": os.environ.get("SIPADVISOR_SANITIZER_PRELOAD", ""),
         "ASAN_OPTIONS": os.environ.get("ASAN_OPTIONS", "detect_leaks=0:halt_on_error=1:print_summary=1"),
         "UBSAN_OPTIONS": os.environ.get("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"),
@@ -103,7 +109,7 @@ class Stage:
         }
         if "ASAN_OPTIONS" in os.environ:
             env["ASAN_OPTIONS"] = os.environ["ASAN_OPTIONS"]
-        env.update(sanitizer_env())
+        env.update(sanitizer_env(self.root))
         command = _unprivileged_prefix() + ["env", "-i"] + ["%s=%s" % kv for kv in env.items()] + ["tshark"] + args
         result = subprocess.run(command, cwd=self.root, capture_output=True, text=True,
                                 timeout=TSHARK_TIMEOUT, errors="replace")

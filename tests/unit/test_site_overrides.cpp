@@ -29,7 +29,7 @@ void good_row_overrides_text_and_severity(void **)
     EffectiveAdvice effective = effective_advice(advise(503), site);
     assert_true(effective.severity == Severity::warn);
     assert_true(effective.severity_overridden);
-    assert_string_equal(effective.meaning.c_str(), "Our SBC: the trunk is down.");
+    assert_string_equal(effective_meaning(advise(503), site).c_str(), "Our SBC: the trunk is down.");
     assert_string_equal(effective.fix, "Call the carrier.");
     /* Empty text keeps the built-in cause. */
     assert_string_equal(effective.cause, advise(503).record->cause);
@@ -59,7 +59,8 @@ void bad_rows_are_reported_and_skipped(void **)
     assert_non_null(table.find(404));
     assert_null(table.find(486));
     EffectiveAdvice untouched = effective_advice(advise(486), table.find(486));
-    assert_false(untouched.overridden);
+    assert_null(untouched.site);
+    assert_string_equal(effective_meaning(advise(486), nullptr).c_str(), advise(486).record->meaning);
     assert_string_equal(untouched.fix, advise(486).record->fix);
 }
 
@@ -68,7 +69,7 @@ void unregistered_codes_can_be_extended(void **)
     SiteOverrides table;
     assert_true(table.load({{"599", "error", "Our gateway: DSP pool exhausted.", "", ""}}).empty());
     EffectiveAdvice effective = effective_advice(advise(599), table.find(599));
-    assert_string_equal(effective.meaning.c_str(), "Our gateway: DSP pool exhausted.");
+    assert_string_equal(effective_meaning(advise(599), table.find(599)).c_str(), "Our gateway: DSP pool exhausted.");
     assert_true(effective.severity == Severity::error);
 }
 

@@ -1,0 +1,556 @@
+/* sipadvisor - SIP response advice for Wireshark
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ */
+#include "core/sip_parser.h"
+
+#include "core/header_parsing.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdlib>
+
+namespace sipadvisor::core {
+
+namespace {
+
+bool is_blank(char c)
+{
+    return c == ' ' || c == '\t';
+}
+
+std::string_view trim(std::string_view text)
+{
+    while (!text.empty() && (is_blank(text.front()) || text.front() == '\r' || text.front() == '\n'))
+        text.remove_prefix(1);
+    while (!text.empty() && (is_blank(text.back()) || text.back() == '\r' || text.back() == '\n'))
+        text.remove_suffix(1);
+    return text;
+}
+
+/* At most `limit` bytes, cut on a UTF-8 boundary. */
+std::string bounded(std::string_view text, size_t limit)
+{
+    if (text.size() > limit) {
+        size_t cut = limit;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80)
+            --cut;
+        text = text.substr(0, cut);
+    }
+    return std::string(text);
+}
+
+/* The next line of the header section, without its line end (CRLF or a bare
+ * LF, which broken stacks send). Empty `line` at the blank line. */
+bool next_line(std::string_view bytes, size_t &position, std::string_view &line)
+{
+    if (position >= bytes.size())
+        return false;
+    size_t end = bytes.find('\n', position);
+    if (end == std::string_view::npos)
+        end = bytes.size();
+    line = bytes.substr(position, end - position);
+    if (!line.empty() && line.back() == '\r')
+        line.remove_suffix(1);
+    position = end + 1;
+    return true;
+}
+
+/* The value of `;name=value` among parameters (case-insensitive name),
+ * without allocating: this runs for every Via, From and To. */
+std::string_view parameter(std::string_view params, std::string_view name)
+{
+    size_t i = 0;
+    while (i < params.size()) {
+        /* one ';'-separated item, quotes respected */
+        size_t start = i;
+        bool quoted = false;
+        for (; i < params.size(); ++i) {
+            char c = params[i];
+            if (c == '\\' && quoted)
+                ++i;
+            else if (c == '"')
+                quoted = !quoted;
+            else if (c == ';' && !quoted)
+                break;
+        }
+        std::string_view item = params.substr(start, std::min(i, params.size()) - start);
+        ++i;
+        size_t equals = item.find('=');
+        if (equals == std::string_view::npos || !equals_ignore_case(trim(item.substr(0, equals)), name))
+            continue;
+        std::string_view value = trim(item.substr(equals + 1));
+        if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+            value = value.substr(1, value.size() - 2);
+        return value;
+    }
+    return {};
+}
+
+/* Where the first comma outside quotes and <...> is, or npos. */
+size_t top_level_comma(std::string_view value, size_t from = 0)
+{
+    bool quoted = false;
+    int angle = 0;
+    for (size_t i = from; i < value.size(); ++i) {
+        char c = value[i];
+        if (c == '\\' && quoted)
+            ++i;
+        else if (c == '"')
+            quoted = !quoted;
+        else if (!quoted && c == '<')
+            ++angle;
+        else if (!quoted && c == '>' && angle > 0)
+            --angle;
+        else if (!quoted && angle == 0 && c == ',')
+            return i;
+    }
+    return std::string_view::npos;
+}
+
+/* name-addr or addr-spec (From, To, Contact): the URI and the header
+ * parameters. In `<sip:a@b;lr>;tag=1` the URI keeps ;lr and ;tag is a header
+ * parameter; in `sip:a@b;tag=1` every parameter belongs to the header
+ * (RFC 3261 §20). */
+void split_address(std::string_view value, std::string_view &uri, std::string_view &params)
+{
+    bool quoted = false;
+    for (size_t i = 0; i < value.size(); ++i) {
+        char c = value[i];
+        if (c == '\\' && quoted) {
+            ++i;
+        } else if (c == '"') {
+            quoted = !quoted;
+        } else if (c == '<' && !quoted) {
+            size_t close = value.find('>', i + 1);
+            if (close == std::string_view::npos) {
+                uri = trim(value.substr(i + 1));
+                params = {};
+                return;
+            }
+            uri = trim(value.substr(i + 1, close - i - 1));
+            params = value.substr(close + 1);
+            return;
+        }
+    }
+    size_t semicolon = value.find(';');
+    uri = trim(value.substr(0, semicolon));
+    params = semicolon == std::string_view::npos ? std::string_view() : value.substr(semicolon);
+}
+
+/* "SIP/2.0/UDP host:port;branch=...;rport" */
+void read_via(std::string_view value, SipMessageFacts &facts, const SipParseLimits &limits)
+{
+    const bool first_via = facts.via_count == 0;
+    size_t top_end = std::string_view::npos;
+    for (size_t start = 0;;) {
+        size_t end = top_level_comma(value, start);
+        if (top_end == std::string_view::npos)
+            top_end = end;
+        if (!trim(value.substr(start, end == std::string_view::npos ? end : end - start)).empty())
+            ++facts.via_count;
+        if (end == std::string_view::npos)
+            break;
+        start = end + 1;
+    }
+    if (!first_via)
+        return; /* only the top Via names the transaction */
+    std::string_view top = trim(value.substr(0, top_end));
+    /* sent-protocol: three tokens separated by '/', blanks allowed around. */
+    size_t first_slash = top.find('/');
+    size_t second_slash = first_slash == std::string_view::npos ? first_slash : top.find('/', first_slash + 1);
+    if (second_slash == std::string_view::npos)
+        return;
+    std::string_view rest = trim(top.substr(second_slash + 1));
+    size_t transport_end = 0;
+    while (transport_end < rest.size() && !is_blank(rest[transport_end]) && rest[transport_end] != ';')
+        ++transport_end;
+    facts.via_transport = bounded(rest.substr(0, transport_end), limits.max_text);
+    rest = trim(rest.substr(transport_end));
+    size_t sent_by_end = rest.find(';');
+    std::string_view sent_by = trim(rest.substr(0, sent_by_end));
+    /* "host : port" is legal; keep it compact. */
+    std::string compact;
+    for (char c : sent_by)
+        if (!is_blank(c))
+            compact += c;
+    facts.via_sent_by = bounded(compact, limits.max_text);
+    if (sent_by_end != std::string_view::npos)
+        facts.via_branch = bounded(parameter(rest.substr(sent_by_end), "branch"), limits.max_text);
+}
+
+void read_contacts(std::string_view value, SipMessageFacts &facts, const SipParseLimits &limits)
+{
+    for (std::string_view item : split_outside_quotes(value, ',', 1024)) {
+        if (facts.contacts.size() >= limits.max_list)
+            return;
+        item = trim(item);
+        if (item.empty() || item == "*")
+            continue;
+        std::string_view uri, params;
+        split_address(item, uri, params);
+        if (uri.empty())
+            continue;
+        ContactFacts contact;
+        contact.uri = bounded(uri, limits.max_text);
+        std::string_view q = parameter(params, "q");
+        if (!q.empty()) {
+            std::string text(q.substr(0, 16));
+            char *end = nullptr;
+            double number = std::strtod(text.c_str(), &end);
+            if (end != text.c_str() && number >= 0.0 && number <= 1.0)
+                contact.q = number;
+        }
+        contact.expires = parse_delta_seconds(parameter(params, "expires"));
+        facts.contacts.push_back(std::move(contact));
+    }
+}
+
+void append_tokens(std::vector<std::string> &list, std::string_view value, const SipParseLimits &limits)
+{
+    if (list.size() >= limits.max_list)
+        return;
+    for (std::string &token : parse_token_list(value, limits.max_list - list.size()))
+        list.push_back(std::move(token));
+}
+
+/* The encoding names an SDP offer lists: rtpmap names, and the static
+ * payload types of RFC 3551 named in m= lines without an rtpmap. */
+void read_sdp_codecs(std::string_view body, SipMessageFacts &facts, const SipParseLimits &limits)
+{
+    static const struct {
+        int payload_type;
+        const char *name;
+    } kStatic[] = {{0, "PCMU"}, {3, "GSM"}, {4, "G723"}, {8, "PCMA"}, {9, "G722"}, {13, "CN"}, {18, "G729"}};
+    std::vector<int> static_types;
+    std::vector<int> mapped;
+    size_t position = 0;
+    std::string_view line;
+    while (next_line(body, position, line)) {
+        if (line.rfind("m=", 0) == 0) {
+            /* m=audio 49170 RTP/AVP 0 8 97 */
+            std::vector<std::string_view> words;
+            size_t start = 2;
+            while (start < line.size() && words.size() < 64) {
+                size_t end = line.find(' ', start);
+                if (end == std::string_view::npos)
+                    end = line.size();
+                if (end > start)
+                    words.push_back(line.substr(start, end - start));
+                start = end + 1;
+            }
+            for (size_t w = 3; w < words.size(); ++w)
+                if (std::optional<uint32_t> type = parse_delta_seconds(words[w]); type && *type < 128)
+                    static_types.push_back(static_cast<int>(*type));
+        } else if (line.rfind("a=rtpmap:", 0) == 0) {
+            std::string_view map = line.substr(9);
+            if (std::optional<uint32_t> type = parse_delta_seconds(map.substr(0, map.find(' '))))
+                mapped.push_back(static_cast<int>(*type));
+            std::string name = rtpmap_encoding(map);
+            if (!name.empty() && facts.sdp_codecs.size() < limits.max_list &&
+                std::find(facts.sdp_codecs.begin(), facts.sdp_codecs.end(), name) == facts.sdp_codecs.end())
+                facts.sdp_codecs.push_back(name);
+        }
+    }
+    for (int type : static_types) {
+        if (std::find(mapped.begin(), mapped.end(), type) != mapped.end())
+            continue;
+        for (const auto &known : kStatic)
+            if (known.payload_type == type && facts.sdp_codecs.size() < limits.max_list &&
+                std::find(facts.sdp_codecs.begin(), facts.sdp_codecs.end(), known.name) == facts.sdp_codecs.end())
+                facts.sdp_codecs.push_back(known.name);
+    }
+}
+
+/* Long and compact (RFC 3261 §7.3.3) header names we read. */
+enum class Header {
+    other, via, call_id, cseq, from, to, contact, event, sip_etag, sip_if_match, expires, retry_after,
+    min_expires, min_se, session_expires, allow, unsupported, require, proxy_require, supported,
+    allow_events, accept, accept_encoding, accept_language, content_type, content_length, warning, reason,
+    www_authenticate, proxy_authenticate, authorization, proxy_authorization, max_forwards
+};
+
+Header accept_language_or_other(std::string_view lower)
+{
+    return lower == "accept-language" ? Header::accept_language : Header::other;
+}
+
+Header classify(std::string_view name)
+{
+    if (name.size() == 1) {
+        switch (std::tolower(static_cast<unsigned char>(name[0]))) {
+        case 'v': return Header::via;
+        case 'i': return Header::call_id;
+        case 'f': return Header::from;
+        case 't': return Header::to;
+        case 'm': return Header::contact;
+        case 'o': return Header::event;
+        case 'u': return Header::allow_events;
+        case 'k': return Header::supported;
+        case 'c': return Header::content_type;
+        case 'l': return Header::content_length;
+        case 'x': return Header::session_expires;
+        default: return Header::other;
+        }
+    }
+    /* Lower-case the name into a small buffer, then compare only against
+     * the names of that length: this runs for every header line. */
+    char lower[24];
+    if (name.size() > sizeof lower)
+        return Header::other;
+    for (size_t i = 0; i < name.size(); ++i)
+        lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+    const std::string_view n(lower, name.size());
+    switch (n.size()) {
+    case 2: return n == "to" ? Header::to : Header::other;
+    case 3: return n == "via" ? Header::via : Header::other;
+    case 4: return n == "cseq" ? Header::cseq : n == "from" ? Header::from : Header::other;
+    case 5: return n == "event" ? Header::event : n == "allow" ? Header::allow : Header::other;
+    case 6:
+        return n == "accept" ? Header::accept : n == "min-se" ? Header::min_se : n == "reason" ? Header::reason
+                                                                                                 : Header::other;
+    case 7:
+        return n == "call-id"   ? Header::call_id
+               : n == "contact" ? Header::contact
+               : n == "expires" ? Header::expires
+               : n == "require" ? Header::require
+               : n == "warning" ? Header::warning
+                                : Header::other;
+    case 8: return n == "sip-etag" ? Header::sip_etag : Header::other;
+    case 9: return n == "supported" ? Header::supported : Header::other;
+    case 11:
+        return n == "retry-after"   ? Header::retry_after
+               : n == "min-expires" ? Header::min_expires
+               : n == "unsupported" ? Header::unsupported
+                                    : Header::other;
+    case 12:
+        return n == "sip-if-match"   ? Header::sip_if_match
+               : n == "allow-events" ? Header::allow_events
+               : n == "content-type" ? Header::content_type
+               : n == "max-forwards" ? Header::max_forwards
+                                     : Header::other;
+    case 13:
+        return n == "proxy-require" ? Header::proxy_require : n == "authorization" ? Header::authorization
+                                                                                   : Header::other;
+    case 14: return n == "content-length" ? Header::content_length : Header::other;
+    case 15:
+        return n == "session-expires"   ? Header::session_expires
+               : n == "accept-encoding" ? Header::accept_encoding
+                                        : accept_language_or_other(n);
+    case 16: return n == "www-authenticate" ? Header::www_authenticate : Header::other;
+    case 18: return n == "proxy-authenticate" ? Header::proxy_authenticate : Header::other;
+    case 19: return n == "proxy-authorization" ? Header::proxy_authorization : Header::other;
+    default: return Header::other;
+    }
+}
+
+void read_header(Header header, std::string_view value, SipMessageFacts &facts, const SipParseLimits &limits,
+                 std::optional<uint32_t> &content_length)
+{
+    std::string_view uri, params;
+    switch (header) {
+    case Header::via: read_via(value, facts, limits); break;
+    case Header::call_id:
+        if (facts.call_id.empty())
+            facts.call_id = bounded(value, limits.max_text);
+        break;
+    case Header::cseq: {
+        if (!facts.cseq_method.empty())
+            break;
+        size_t space = value.find_first_of(" \t");
+        if (std::optional<uint32_t> number = parse_delta_seconds(value.substr(0, space)))
+            facts.cseq_seq = *number;
+        if (space != std::string_view::npos)
+            facts.cseq_method = bounded(trim(value.substr(space)), limits.max_text);
+        break;
+    }
+    case Header::from:
+        if (facts.from_tag.empty()) {
+            split_address(value, uri, params);
+            facts.from_tag = bounded(parameter(params, "tag"), limits.max_text);
+        }
+        break;
+    case Header::to:
+        if (facts.to_tag.empty()) {
+            split_address(value, uri, params);
+            facts.to_tag = bounded(parameter(params, "tag"), limits.max_text);
+        }
+        break;
+    case Header::contact: read_contacts(value, facts, limits); break;
+    case Header::event:
+        if (facts.event.empty())
+            facts.event = bounded(trim(value.substr(0, value.find(';'))), limits.max_text);
+        break;
+    case Header::sip_etag:
+        if (facts.sip_etag.empty())
+            facts.sip_etag = bounded(value, limits.max_text);
+        break;
+    case Header::sip_if_match:
+        if (facts.sip_if_match.empty())
+            facts.sip_if_match = bounded(value, limits.max_text);
+        break;
+    case Header::expires:
+        if (!facts.expires)
+            facts.expires = parse_delta_seconds(value);
+        break;
+    case Header::retry_after:
+        if (!facts.retry_after) {
+            RetryAfterValue retry = parse_retry_after(value);
+            facts.retry_after = retry.seconds;
+            facts.retry_after_comment = bounded(retry.comment, limits.max_text);
+        }
+        break;
+    case Header::min_expires:
+        if (!facts.min_expires)
+            facts.min_expires = parse_delta_seconds(value);
+        break;
+    case Header::min_se:
+        if (!facts.min_se)
+            facts.min_se = parse_delta_seconds(value.substr(0, value.find(';')));
+        break;
+    case Header::session_expires:
+        if (!facts.session_expires)
+            facts.session_expires = parse_delta_seconds(value.substr(0, value.find(';')));
+        break;
+    case Header::allow: append_tokens(facts.allow, value, limits); break;
+    case Header::unsupported: append_tokens(facts.unsupported, value, limits); break;
+    case Header::require: append_tokens(facts.require, value, limits); break;
+    case Header::proxy_require: append_tokens(facts.proxy_require, value, limits); break;
+    case Header::supported: append_tokens(facts.supported, value, limits); break;
+    case Header::allow_events: append_tokens(facts.allow_events, value, limits); break;
+    case Header::accept: append_tokens(facts.accept, value, limits); break;
+    case Header::accept_encoding: append_tokens(facts.accept_encoding, value, limits); break;
+    case Header::accept_language: append_tokens(facts.accept_language, value, limits); break;
+    case Header::content_type:
+        if (facts.content_type.empty())
+            facts.content_type = bounded(value, limits.max_text);
+        break;
+    case Header::content_length:
+        if (!content_length)
+            content_length = parse_delta_seconds(value);
+        break;
+    case Header::warning:
+        for (WarningFacts &warning : parse_warnings(value))
+            if (facts.warnings.size() < limits.max_list)
+                facts.warnings.push_back(std::move(warning));
+        break;
+    case Header::reason:
+        for (ReasonFacts &reason : parse_reasons(value))
+            if (facts.reasons.size() < limits.max_list)
+                facts.reasons.push_back(std::move(reason));
+        break;
+    case Header::www_authenticate:
+    case Header::proxy_authenticate:
+        if (facts.auth_realm.empty())
+            facts.auth_realm = bounded(parse_auth_realm(value), limits.max_text);
+        break;
+    case Header::authorization:
+    case Header::proxy_authorization: facts.has_authorization = true; break;
+    case Header::max_forwards:
+        if (!facts.max_forwards)
+            facts.max_forwards = parse_delta_seconds(value);
+        break;
+    case Header::other: break;
+    }
+}
+
+bool read_start_line(std::string_view line, SipMessageFacts &facts, const SipParseLimits &limits)
+{
+    if (line.size() >= 8 && equals_ignore_case(line.substr(0, 4), "SIP/")) {
+        /* Status-Line: SIP-Version SP Status-Code SP Reason-Phrase */
+        size_t space = line.find(' ');
+        if (space == std::string_view::npos)
+            return false;
+        std::string_view rest = line.substr(space + 1);
+        while (!rest.empty() && rest.front() == ' ')
+            rest.remove_prefix(1);
+        if (rest.size() < 3 || !std::isdigit(static_cast<unsigned char>(rest[0])) ||
+            !std::isdigit(static_cast<unsigned char>(rest[1])) ||
+            !std::isdigit(static_cast<unsigned char>(rest[2])) ||
+            (rest.size() > 3 && std::isdigit(static_cast<unsigned char>(rest[3]))))
+            return false;
+        facts.is_request = false;
+        facts.status_code = static_cast<uint16_t>((rest[0] - '0') * 100 + (rest[1] - '0') * 10 + (rest[2] - '0'));
+        return true;
+    }
+    /* Request-Line: Method SP Request-URI SP SIP-Version */
+    size_t first = line.find(' ');
+    size_t last = line.rfind(' ');
+    if (first == std::string_view::npos || first == 0 || last == first)
+        return false;
+    std::string_view version = trim(line.substr(last + 1));
+    if (version.size() < 4 || !equals_ignore_case(version.substr(0, 4), "SIP/"))
+        return false;
+    std::string_view method = line.substr(0, first);
+    for (char c : method)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' && c != '!' &&
+            c != '%' && c != '*' && c != '+' && c != '`' && c != '\'' && c != '~')
+            return false;
+    facts.is_request = true;
+    facts.method = bounded(method, limits.max_text);
+    facts.request_uri = bounded(trim(line.substr(first + 1, last - first - 1)), limits.max_text);
+    return true;
+}
+
+} // namespace
+
+std::optional<SipMessageFacts> parse_sip_message(std::string_view bytes, const SipParseLimits &limits)
+{
+    SipMessageFacts facts;
+    if (!parse_sip_message_into(bytes, facts, limits))
+        return std::nullopt;
+    return facts;
+}
+
+bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, const SipParseLimits &limits)
+{
+    size_t position = 0;
+    std::string_view line;
+    /* RFC 3261 §7.5: CRLFs before the start line are keep-alives; skip. */
+    while (position < bytes.size() && (bytes[position] == '\r' || bytes[position] == '\n'))
+        ++position;
+    if (!next_line(bytes, position, line) || !read_start_line(line, facts, limits))
+        return false;
+
+    std::optional<uint32_t> content_length;
+    /* The header being read: a view of its line, or, once a continuation
+     * line follows (RFC 3261 §7.3.1 folding), the unfolded copy. */
+    std::string_view header;
+    std::string unfolded;
+    auto flush = [&]() {
+        std::string_view text = unfolded.empty() ? header : std::string_view(unfolded);
+        size_t colon = text.find(':');
+        if (colon != std::string_view::npos)
+            read_header(classify(trim(text.substr(0, colon))), trim(text.substr(colon + 1)), facts, limits,
+                        content_length);
+        header = {};
+        unfolded.clear();
+    };
+    bool ended = false;
+    while (position < limits.max_header_bytes && next_line(bytes, position, line)) {
+        if (line.empty()) {
+            ended = true;
+            break;
+        }
+        if (is_blank(line.front()) && !header.empty()) {
+            if (unfolded.empty())
+                unfolded.assign(header);
+            if (unfolded.size() < limits.max_header_bytes) {
+                unfolded += ' ';
+                unfolded += trim(line);
+            }
+            continue;
+        }
+        flush();
+        header = line;
+    }
+    flush();
+
+    if (ended && position < bytes.size() && media_type(facts.content_type) == "application/sdp") {
+        size_t available = bytes.size() - position;
+        size_t length = content_length ? std::min<size_t>(*content_length, available) : available;
+        read_sdp_codecs(bytes.substr(position, std::min(length, limits.max_body_bytes)), facts, limits);
+    }
+    return true;
+}
+
+} // namespace sipadvisor::core
