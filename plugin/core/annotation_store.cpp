@@ -19,7 +19,8 @@ PduAnnotation AnnotationStore::response_only(uint16_t status_code)
     return annotation;
 }
 
-PduAnnotation AnnotationStore::add(const SipMessageFacts &message, MessageCorrelation &&correlation)
+PduAnnotation AnnotationStore::add(const SipMessageFacts &message, MessageCorrelation &&correlation,
+                                   EvidenceFindings &&evidence)
 {
     PduAnnotation annotation;
     annotation.is_request = message.is_request;
@@ -30,9 +31,11 @@ PduAnnotation AnnotationStore::add(const SipMessageFacts &message, MessageCorrel
         annotation.request_match = correlation.request_match;
         annotation.request_method = intern_method(correlation.request_method);
     }
-    if (correlation.etag || correlation.redirect || correlation.redirect_follows || correlation.redirect_ignored) {
+    if (correlation.etag || correlation.redirect || correlation.redirect_follows || correlation.redirect_ignored ||
+        !evidence.empty()) {
         details_.push_back({std::move(correlation.etag), std::move(correlation.redirect),
-                            correlation.redirect_follows, correlation.redirect_ignored});
+                            correlation.redirect_follows, correlation.redirect_ignored,
+                            evidence.empty() ? std::nullopt : std::optional<EvidenceFindings>(std::move(evidence))});
         annotation.detail = static_cast<uint32_t>(details_.size());
     }
     return annotation;

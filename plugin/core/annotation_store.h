@@ -10,6 +10,7 @@
 #pragma once
 
 #include "core/correlation.h"
+#include "core/evidence.h"
 
 #include <cstdint>
 #include <string>
@@ -33,12 +34,14 @@ struct PduDetail {
     std::optional<RedirectInfo> redirect;
     uint32_t redirect_follows = 0;
     uint32_t redirect_ignored = 0;
+    std::optional<EvidenceFindings> evidence; /* only when it found something */
 };
 
 class AnnotationStore {
 public:
     /* Compacts one PDU's results; the caller keeps the returned entry. */
-    PduAnnotation add(const SipMessageFacts &message, MessageCorrelation &&correlation);
+    PduAnnotation add(const SipMessageFacts &message, MessageCorrelation &&correlation,
+                      EvidenceFindings &&evidence = {});
     /* A response when correlation is switched off: code only. */
     static PduAnnotation response_only(uint16_t status_code);
 

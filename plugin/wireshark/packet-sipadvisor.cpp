@@ -12,6 +12,7 @@
 #include "core/annotation_store.h"
 #include "core/correlation.h"
 #include "core/correlation_text.h"
+#include "core/evidence.h"
 #include "core/response_advisor.h"
 #include "core/site_overrides.h"
 #include "wireshark/compat.h"
@@ -64,6 +65,7 @@ int hf_redirect_contact_expires = -1;
 int hf_redirect_follows = -1;
 int hf_redirect_ignored = -1;
 int hf_redirect_followed_in = -1;
+int hf_evidence = -1;
 
 int ett_sipadvisor = -1;
 int ett_etag = -1;
@@ -95,11 +97,13 @@ int expert_tap_id = -1;
  * Cleared when the file closes (cleanup routine). */
 std::unique_ptr<core::CorrelationEngine> correlation_engine = std::make_unique<core::CorrelationEngine>();
 core::AnnotationStore annotation_store;
+core::EvidenceTracker evidence_tracker;
 
 /* Preferences (Edit > Preferences > Protocols > sipadvisor). */
 ws_compat::pref_bool pref_match_transactions = TRUE;
 ws_compat::pref_bool pref_diagnose_etags = TRUE;
 ws_compat::pref_bool pref_follow_redirects = TRUE;
+ws_compat::pref_bool pref_read_evidence = TRUE;
 guint pref_redirect_window = 3600;
 enum RoutineSeverity { routine_chat, routine_note, routine_none };
 gint pref_routine_severity = routine_chat;
@@ -123,6 +127,8 @@ guint override_record_count = 0;
 core::SiteOverrides site_overrides;
 bool site_overrides_dirty = true;
 expert_field ei_site[4] = {EI_INIT, EI_INIT, EI_INIT, EI_INIT}; /* by Severity */
+/* A response whose evidence changed its severity (e.g. a repeated 401). */
+expert_field ei_evidence[4] = {EI_INIT, EI_INIT, EI_INIT, EI_INIT};
 
 /* Statistics > SIP Advisor (tshark -z sipadvisor,tree) reads these. */
 int sipadvisor_tap = -1;
@@ -154,13 +160,9 @@ int severity_to_expert(core::Severity severity)
     return PI_NOTE;
 }
 
-/* What the engine says, less what the preferences switched off. With
- * transaction matching off, nothing is correlated at all. */
-core::MessageCorrelation correlation_for(const core::SipMessageFacts &message)
+/* What the engine says, less what the preferences switched off. */
+void apply_correlation_preferences(core::MessageCorrelation &correlation)
 {
-    if (!pref_match_transactions)
-        return {};
-    core::MessageCorrelation correlation = correlation_engine->on_message(message);
     if (!pref_diagnose_etags)
         correlation.etag.reset();
     if (!pref_follow_redirects) {
@@ -168,7 +170,6 @@ core::MessageCorrelation correlation_for(const core::SipMessageFacts &message)
         correlation.redirect_follows = 0;
         correlation.redirect_ignored = 0;
     }
-    return correlation;
 }
 
 const FrameRecord *analyze_frame(proto_tree *tree, packet_info *pinfo)
@@ -176,10 +177,15 @@ const FrameRecord *analyze_frame(proto_tree *tree, packet_info *pinfo)
     std::vector<core::SipMessageFacts> messages = field_reader.read(tree, pinfo);
     std::vector<core::PduAnnotation> kept;
     for (const core::SipMessageFacts &message : messages) {
-        core::PduAnnotation annotation = pref_match_transactions
-                                             ? annotation_store.add(message, correlation_for(message))
-                                             : core::AnnotationStore::response_only(message.status_code);
-        annotation.is_request = message.is_request;
+        /* With transaction matching off nothing is correlated, and the
+         * evidence reader works without the request. */
+        core::MessageCorrelation correlation =
+            pref_match_transactions ? correlation_engine->on_message(message) : core::MessageCorrelation{};
+        core::EvidenceFindings evidence =
+            pref_read_evidence ? evidence_tracker.on_message(message, correlation) : core::EvidenceFindings{};
+        apply_correlation_preferences(correlation);
+        core::PduAnnotation annotation = annotation_store.add(message, std::move(correlation), std::move(evidence));
+        annotation.correlated = pref_match_transactions;
         if (core::AnnotationStore::worth_keeping(annotation))
             kept.push_back(annotation);
     }
@@ -309,7 +315,19 @@ void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info 
     const core::ResponseAdvice advice = core::advise(pdu.status_code);
     const core::ResponseRecord &record = *advice.record;
     const core::SiteOverride *site = site_overrides.find(advice.code);
-    const core::EffectiveAdvice effective = core::effective_advice(advice, site);
+    core::EffectiveAdvice effective = core::effective_advice(advice, site);
+    const core::PduDetail *detail = annotation_store.detail(pdu);
+    const core::EvidenceFindings *evidence = detail && detail->evidence ? &*detail->evidence : nullptr;
+    /* The site's words win over the evidence, the evidence over the
+     * generic record. */
+    std::string evidence_fix;
+    if (evidence && !(site && !site->fix.empty()) && !evidence->fix.empty()) {
+        evidence_fix = core::folded_fix(effective.fix, *evidence);
+        effective.fix = evidence_fix.c_str();
+    }
+    const bool evidence_severity = evidence && evidence->severity && !effective.severity_overridden;
+    if (evidence_severity)
+        effective.severity = *evidence->severity;
     const std::string phrase = core::advice_phrase(advice);
     if (tap)
         tap->severity = effective.severity;
@@ -339,16 +357,25 @@ void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info 
         add_string_if_wanted(subtree, hf_fix, tvb, effective.fix);
     if (proto_field_is_referenced(subtree, hf_rfc))
         add_string_if_wanted(subtree, hf_rfc, tvb, record.rfc);
+    if (evidence)
+        for (const core::EvidenceItem &item : evidence->items)
+            proto_item_set_generated(proto_tree_add_string_format_value(
+                subtree, hf_evidence, tvb, 0, 0, (item.label + ": " + item.value).c_str(), "%s: %s",
+                item.label.c_str(), item.value.c_str()));
 
     if (expert_wanted) {
-        if (site && site->severity) {
-            expert_add_info_format(pinfo, top, &ei_site[static_cast<int>(*site->severity)], "%s",
-                                   site_expert_message(advice, effective, *site).c_str());
-        } else if (!(record.severity == core::Severity::chat && pref_routine_severity == routine_none)) {
-            const std::string message = site ? site_expert_message(advice, effective, *site)
-                                             : core::advice_expert_message(advice);
+        /* The evidence's own sentence is more specific than the summary. */
+        std::string message = site ? site_expert_message(advice, effective, *site)
+                              : evidence && !evidence->fix.empty()
+                                  ? std::to_string(advice.code) + " " + phrase + ": " + evidence->fix
+                                  : core::advice_expert_message(advice);
+        if (site && site->severity)
+            expert_add_info_format(pinfo, top, &ei_site[static_cast<int>(*site->severity)], "%s", message.c_str());
+        else if (evidence_severity)
+            expert_add_info_format(pinfo, top, &ei_evidence[static_cast<int>(effective.severity)], "%s",
+                                   message.c_str());
+        else if (!(record.severity == core::Severity::chat && pref_routine_severity == routine_none))
             expert_add_info_format(pinfo, top, &ei_advice[advice.slot], "%s", message.c_str());
-        }
     }
 
     if (!pdu.correlated)
@@ -357,7 +384,7 @@ void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info 
     const std::string &method = annotation_store.method_name(pdu.request_method);
     if (tap && !method.empty())
         tap->request_method = wmem_strdup(pinfo->pool, method.c_str());
-    if (const core::PduDetail *detail = annotation_store.detail(pdu)) {
+    if (detail) {
         if (detail->etag) {
             render_etag(*detail->etag, tvb, pinfo, subtree, expert_wanted);
             if (tap)
@@ -382,10 +409,28 @@ void render_request(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *
         tap->redirect_follows = detail->redirect_follows;
         tap->redirect_ignored = detail->redirect_ignored;
     }
-    proto_item *top = proto_tree_add_protocol_format(tree, proto_sipadvisor, tvb, 0, 0, "SIP Advisor: request %s",
-                                                     detail->redirect_ignored ? "ignores a 301 Moved Permanently"
-                                                                              : "follows a redirect");
+    const char *what = detail->redirect_ignored   ? "request ignores a 301 Moved Permanently"
+                       : detail->redirect_follows ? "request follows a redirect"
+                                                  : "request carries a Reason";
+    proto_item *top = proto_tree_add_protocol_format(tree, proto_sipadvisor, tvb, 0, 0, "SIP Advisor: %s", what);
     proto_tree *subtree = proto_item_add_subtree(top, ett_sipadvisor);
+    if (const core::EvidenceFindings *evidence = detail->evidence ? &*detail->evidence : nullptr) {
+        std::string summary;
+        for (const core::EvidenceItem &item : evidence->items) {
+            proto_item_set_generated(proto_tree_add_string_format_value(
+                subtree, hf_evidence, tvb, 0, 0, (item.label + ": " + item.value).c_str(), "%s: %s",
+                item.label.c_str(), item.value.c_str()));
+            if (summary.empty())
+                summary = item.label + " " + item.value;
+        }
+        if (expert_wanted && !summary.empty()) {
+            const core::Severity severity = evidence->severity.value_or(core::Severity::chat);
+            std::string message = summary;
+            if (!evidence->fix.empty())
+                message += ". " + evidence->fix;
+            expert_add_info_format(pinfo, top, &ei_evidence[static_cast<int>(severity)], "%s", message.c_str());
+        }
+    }
     if (detail->redirect_follows)
         add_frame_link(subtree, hf_redirect_follows, tvb, detail->redirect_follows);
     if (detail->redirect_ignored) {
@@ -632,6 +677,7 @@ tap_packet_status stats_packet(stats_tree *st, packet_info *, epan_dissect_t *, 
 void cleanup_sipadvisor(void)
 {
     correlation_engine->clear();
+    evidence_tracker.clear();
     annotation_store.clear();
 }
 
@@ -705,6 +751,20 @@ void register_expert_entries()
                        "Response with a site override (error)", EXPFILL}},
     };
     expert_register_field_array(module, site_entries, G_N_ELEMENTS(site_entries));
+
+    static ei_register_info evidence_entries[] = {
+        {&ei_evidence[0], {"sipadvisor.evidence.chat", PI_RESPONSE_CODE, PI_CHAT,
+                           "Evidence in the message (chat), e.g. a Reason header or a 487 after CANCEL",
+                           EXPFILL}},
+        {&ei_evidence[1], {"sipadvisor.evidence.note", PI_RESPONSE_CODE, PI_NOTE,
+                           "Evidence in the message changes the advice (note)", EXPFILL}},
+        {&ei_evidence[2], {"sipadvisor.evidence.warn", PI_RESPONSE_CODE, PI_WARN,
+                           "Evidence in the message raises the severity, e.g. a repeated challenge (warn)",
+                           EXPFILL}},
+        {&ei_evidence[3], {"sipadvisor.evidence.error", PI_RESPONSE_CODE, PI_ERROR,
+                           "Evidence in the message raises the severity (error)", EXPFILL}},
+    };
+    expert_register_field_array(module, evidence_entries, G_N_ELEMENTS(evidence_entries));
 }
 
 } // namespace
@@ -778,6 +838,9 @@ void proto_register_sipadvisor(void)
         {&hf_redirect_ignored, {"Ignores the 301 in", "sipadvisor.redirect.ignored", FT_FRAMENUM, BASE_NONE,
                                 FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
                                 "This request still targets the URI a 301 in that frame moved", HFILL}},
+        {&hf_evidence, {"Evidence", "sipadvisor.evidence", FT_STRING, BASE_NONE, NULL, 0x0,
+                        "What the message's own headers (and its request's) say, e.g. \"Min-Expires: 60\"",
+                        HFILL}},
         {&hf_redirect_followed_in, {"Followed in", "sipadvisor.redirect.followed_in", FT_FRAMENUM, BASE_NONE,
                                     FRAMENUM_TYPE(FT_FRAMENUM_NONE), 0x0,
                                     "First request that used a Contact of this 3xx (two-pass and GUI)", HFILL}},
@@ -807,6 +870,10 @@ void proto_register_sipadvisor(void)
                                    "List the Contacts of every 3xx and flag the requests that follow or ignore "
                                    "them.",
                                    &pref_follow_redirects);
+    prefs_register_bool_preference(prefs, "read_evidence", "Read the evidence in each message",
+                                   "Turn Retry-After, Min-Expires, Allow, Unsupported, Min-SE, Allow-Events, "
+                                   "Accept, Warning, Reason and repeated challenges into a specific fix.",
+                                   &pref_read_evidence);
     prefs_register_uint_preference(prefs, "redirect_window", "Redirect follow-up window (seconds)",
                                    "How long after a 3xx a request still counts as following or ignoring it.",
                                    10, &pref_redirect_window);

@@ -55,7 +55,7 @@ class PluginLoadedTest(unittest.TestCase):
                       if line.startswith(("F\t", "P\t")) and line.split("\t")[2].startswith("sipadvisor")}
         def family(name):
             name = re.sub(r"^sipadvisor\.response\.\d+$", "sipadvisor.response.NNN", name)
-            name = re.sub(r"^sipadvisor\.site\.(chat|note|warn|error)$", "sipadvisor.site.SEVERITY", name)
+            name = re.sub(r"^sipadvisor\.(site|evidence)\.(chat|note|warn|error)$", r"sipadvisor.\1.SEVERITY", name)
             return re.sub(r"^sipadvisor\.response\.[1-6]xx$", "sipadvisor.response.Nxx", name)
 
         with open(os.path.join(harness.SOURCE_DIR, "README.md"), encoding="utf-8") as f:
