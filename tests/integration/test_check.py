@@ -325,7 +325,7 @@ class CheckTest(unittest.TestCase):
                        lambda d: d["findings"][0].update(frame="2"),
                        lambda d: d["counts"]["by_severity"].update(warn=-1),
                        lambda d: d["findings"][0].update(unexpected=1),
-                       lambda d: d["findings"][0]["experts"].clear()):
+                       lambda d: d["findings"][0]["experts"].append({"name": "x"})):
             broken = json.loads(json.dumps(document))
             mutate(broken)
             for check in (validator(), SubsetValidator(validator().schema)):
@@ -355,6 +355,23 @@ class CheckTest(unittest.TestCase):
                                          ["--fail-on", "chat", "-d", "udp.port==5060,data"], expect=0)
         self.assertEqual(document["decode_as"], ["udp.port==5060,data"])
         self.assertEqual(document["counts"]["findings"], 0)
+
+    def test_preferences_reach_tshark(self):
+        # A site override makes 200 an error: its entry is the code's own, no diagnosis.
+        override = 'uat:sipadvisor_site_overrides:"200","error","","",""'
+        document, _ = self.runner.report(self.capture("redirect-3xx.pcapng"),
+                                         ["--fail-on", "error", "-o", override], expect=1)
+        self.assertEqual(document["preferences"], [override])
+        ok = by_frame(document)[5][0]
+        self.assertEqual((ok["title"], ok["severity"], ok["diagnosis"]), ("200 OK", "error", None))
+        self.assertEqual([e["name"] for e in ok["experts"]], ["sipadvisor.site.error"])
+        self.assertEqual(document["counts"]["at_or_above_threshold"], 2)
+        # Routine codes without an Expert Info entry still count, at their code's severity.
+        document, _ = self.runner.report(self.capture("redirect-3xx.pcapng"),
+                                         ["--fail-on", "note", "-o", "sipadvisor.routine_severity:none"], expect=1)
+        ok = by_frame(document)[5][0]
+        self.assertEqual((ok["code"], ok["severity"], ok["experts"]), (200, "chat", []))
+        self.assertEqual(document["counts"]["findings"], 11)
 
     def test_truncated_capture_is_checked_up_to_the_cut(self):
         with open(harness.pcap("publish-etag-states.pcapng"), "rb") as handle:
