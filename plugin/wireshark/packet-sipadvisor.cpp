@@ -514,6 +514,9 @@ void apply_routine_severity()
  * for every packet, which a disabled plugin must not cost anyone. */
 void init_sipadvisor(void)
 {
+    /* Wireshark registers the "expert" tap after the plugins' handoffs, so
+     * it is looked up here, before each dissection. */
+    expert_tap_id = find_tap_id("expert");
     const bool enabled = proto_is_protocol_enabled(find_protocol_by_id(proto_sipadvisor));
     set_postdissector_wanted_hfids(sipadvisor_handle,
                                    enabled && sip_fields_available ? field_reader.new_wanted_hfids() : nullptr);
@@ -910,5 +913,4 @@ void proto_reg_handoff_sipadvisor(void)
 {
     stats_tree_register_plugin("sipadvisor", "sipadvisor", "SIP Advisor", 0, stats_packet, stats_init, nullptr);
     sip_fields_available = field_reader.resolve_fields();
-    expert_tap_id = find_tap_id("expert");
 }

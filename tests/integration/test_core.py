@@ -174,6 +174,17 @@ class CoreTest(unittest.TestCase):
                 fields = ["frame.number"] + ADVICE_FIELDS
                 self.assertEqual(self.stage.fields(staged, fields), self.stage.fields(staged, fields, ["-2"]))
 
+    def test_two_pass_expert_summary_matches_one_pass(self):
+        # The second pass (and the GUI's Expert Information dialog, which
+        # re-taps without a tree) must feed the expert tap too.
+        for name in ("publish-etag-states.pcapng", "tcp-two-responses.pcapng"):
+            capture = self.stage.capture(harness.pcap(name))
+            one = self.stage.run(["-r", capture, "-q", "-z", "expert"]).stdout
+            two = self.stage.run(["-r", capture, "-2", "-q", "-z", "expert"]).stdout
+            ours = [line for line in one.splitlines() if " sipadvisor " in line]
+            self.assertTrue(ours, name)
+            self.assertEqual(ours, [line for line in two.splitlines() if " sipadvisor " in line])
+
     def test_disabled_protocol_adds_nothing(self):
         capture = self.stage.capture(harness.pcap("iana-codes-udp.pcapng"))
         rows = self.stage.fields(capture, ["sip.Status-Code", "sipadvisor.code"],
