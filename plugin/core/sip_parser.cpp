@@ -39,6 +39,69 @@ std::string bounded(std::string_view text, size_t limit)
     return std::string(text);
 }
 
+/* Valid UTF-8 without control characters, in place: these strings become
+ * Wireshark string fields, which must be valid UTF-8 and print on one
+ * line, whatever bytes the capture holds. Invalid bytes become '?'. */
+void make_displayable(std::string &text)
+{
+    for (size_t i = 0; i < text.size();) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f)
+                text[i] = ' ';
+            ++i;
+            continue;
+        }
+        size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+        bool valid = length != 0 && i + length <= text.size();
+        for (size_t k = 1; valid && k < length; ++k)
+            valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+        if (valid && length == 3) {
+            unsigned char next = static_cast<unsigned char>(text[i + 1]);
+            valid = !(c == 0xE0 && next < 0xA0) && !(c == 0xED && next >= 0xA0); /* overlong, surrogate */
+        }
+        if (valid && length == 4) {
+            unsigned char next = static_cast<unsigned char>(text[i + 1]);
+            valid = !(c == 0xF0 && next < 0x90) && !(c == 0xF4 && next >= 0x90);
+        }
+        if (!valid) {
+            text[i] = '?';
+            ++i;
+        } else {
+            i += length;
+        }
+    }
+}
+
+void make_displayable(std::vector<std::string> &list)
+{
+    for (std::string &text : list)
+        make_displayable(text);
+}
+
+void make_all_displayable(SipMessageFacts &facts)
+{
+    for (std::string *text : {&facts.method, &facts.request_uri, &facts.call_id, &facts.cseq_method,
+                              &facts.from_tag, &facts.to_tag, &facts.via_branch, &facts.via_sent_by,
+                              &facts.via_transport, &facts.event, &facts.sip_etag, &facts.sip_if_match,
+                              &facts.retry_after_comment, &facts.content_type, &facts.auth_realm})
+        make_displayable(*text);
+    for (ContactFacts &contact : facts.contacts)
+        make_displayable(contact.uri);
+    for (std::vector<std::string> *list : {&facts.allow, &facts.unsupported, &facts.require, &facts.proxy_require,
+                                           &facts.supported, &facts.allow_events, &facts.accept,
+                                           &facts.accept_encoding, &facts.accept_language, &facts.sdp_codecs})
+        make_displayable(*list);
+    for (WarningFacts &warning : facts.warnings) {
+        make_displayable(warning.agent);
+        make_displayable(warning.text);
+    }
+    for (ReasonFacts &reason : facts.reasons) {
+        make_displayable(reason.protocol);
+        make_displayable(reason.text);
+    }
+}
+
 /* The next line of the header section, without its line end (CRLF or a bare
  * LF, which broken stacks send). Empty `line` at the blank line. */
 bool next_line(std::string_view bytes, size_t &position, std::string_view &line)
@@ -550,6 +613,7 @@ bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, cons
         size_t length = content_length ? std::min<size_t>(*content_length, available) : available;
         read_sdp_codecs(bytes.substr(position, std::min(length, limits.max_body_bytes)), facts, limits);
     }
+    make_all_displayable(facts);
     return true;
 }
 

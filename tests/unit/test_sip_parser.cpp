@@ -191,6 +191,25 @@ void hostile_values_are_bounded(void **)
     assert_true(facts->call_id.empty());
 }
 
+void values_are_valid_utf8_on_one_line(void **)
+{
+    /* Invalid UTF-8, a NUL, a bell and an escape in values that end up as
+     * Wireshark string fields. */
+    std::string message = "SIP/2.0 412 Conditional Request Failed\r\n"
+                          "Call-ID: a\xff\xfe" "b\r\n"
+                          "SIP-ETag: t\x07" "ag\x1b" "x\r\n"
+                          "Warning: 399 h \"caf\xc3\xa9 \xe0\x80\x80 \xed\xa0\x80\"\r\n"
+                          "Contact: <sip:x@y>\r\n\r\n";
+    message.insert(message.find("ag"), 1, '\0');
+    std::optional<SipMessageFacts> facts = parse_sip_message(message);
+    assert_true(facts.has_value());
+    assert_string_equal(facts->call_id.c_str(), "a??b");
+    assert_int_equal(facts->sip_etag.find_first_of(std::string("\x07\x1b\0", 3)), std::string::npos);
+    assert_int_equal(facts->warnings.size(), 1);
+    /* é stays, the overlong and the surrogate become '?'. */
+    assert_string_equal(facts->warnings[0].text.c_str(), "caf\xc3\xa9 ??? ???");
+}
+
 void truncated_message_does_not_overrun(void **)
 {
     std::string whole = kInvite;
@@ -212,6 +231,7 @@ int main(void)
         cmocka_unit_test(not_sip_is_refused),
         cmocka_unit_test(invalid_codes_are_kept_for_the_advisor),
         cmocka_unit_test(hostile_values_are_bounded),
+        cmocka_unit_test(values_are_valid_utf8_on_one_line),
         cmocka_unit_test(truncated_message_does_not_overrun),
     };
     return cmocka_run_group_tests_name("sip_parser", tests, nullptr, nullptr);
