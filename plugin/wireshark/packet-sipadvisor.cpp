@@ -335,6 +335,15 @@ void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info 
     proto_item *top = proto_tree_add_protocol_format(
         tree, proto_sipadvisor, tvb, 0, 0, "SIP Advisor: %u %s (%s%s)", advice.code, phrase.c_str(),
         core::severity_name(effective.severity), site ? ", site override" : "");
+    /* The finding that matters most, readable with the subtree closed. */
+    if (detail && detail->etag)
+        proto_item_append_text(top, ": SIP-If-Match %s %s", core::shortened(detail->etag->if_match).c_str(),
+                               core::etag_state_name(detail->etag->state));
+    else if (detail && detail->redirect)
+        proto_item_append_text(top, detail->redirect->missing_contact ? ": no Contact" : ": %zu Contact%s",
+                               detail->redirect->contacts.size(), detail->redirect->contacts.size() == 1 ? "" : "s");
+    else if (pdu.correlated && pdu.request_match == core::RequestMatch::not_in_capture)
+        proto_item_append_text(top, ": request not in the capture");
     proto_tree *subtree = proto_item_add_subtree(top, ett_sipadvisor);
 
     proto_item *code_item = proto_tree_add_uint(subtree, hf_code, tvb, 0, 0, advice.code);
