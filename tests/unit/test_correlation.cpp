@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  */
 #include "core/correlation.h"
+#include "sip_test_messages.h"
 
 #include <chrono>
 #include <cmath>
@@ -17,57 +18,16 @@ extern "C" {
 #include <cmocka.h>
 }
 
+using namespace sipadvisor;
 using namespace sipadvisor::core;
 
 namespace {
 
-const char *const kAlice = "192.0.2.10:5060";
-const char *const kProxy = "198.51.100.1:5060";
-const char *const kBob = "203.0.113.5:5060";
-
-/* A request from Alice to Bob; tests override what they exercise. Time
- * grows with the frame number unless set. */
-SipMessageFacts request(uint32_t frame, const std::string &method, const std::string &branch = "z9hG4bK-a1")
-{
-    SipMessageFacts msg;
-    msg.frame = frame;
-    msg.time = 1000.0 + frame * 0.01;
-    msg.is_request = true;
-    msg.method = method;
-    msg.request_uri = "sip:bob@example.com";
-    msg.call_id = "call-1@192.0.2.10";
-    msg.cseq_seq = 1;
-    msg.cseq_method = method;
-    msg.from_tag = "alice-tag";
-    msg.via_branch = branch;
-    msg.via_sent_by = "192.0.2.10:5060";
-    msg.via_transport = "UDP";
-    msg.src_endpoint = kAlice;
-    msg.dst_endpoint = kBob;
-    return msg;
-}
-
-/* The response a UAS would send: Via, Call-ID, CSeq, From copied,
- * endpoints reversed. */
-SipMessageFacts response_to(const SipMessageFacts &req, uint32_t frame, uint16_t code)
-{
-    SipMessageFacts msg;
-    msg.frame = frame;
-    msg.time = 1000.0 + frame * 0.01;
-    msg.is_request = false;
-    msg.status_code = code;
-    msg.call_id = req.call_id;
-    msg.cseq_seq = req.cseq_seq;
-    msg.cseq_method = req.cseq_method;
-    msg.from_tag = req.from_tag;
-    msg.to_tag = code > 100 ? "bob-tag" : "";
-    msg.via_branch = req.via_branch;
-    msg.via_sent_by = req.via_sent_by;
-    msg.via_transport = req.via_transport;
-    msg.src_endpoint = req.dst_endpoint;
-    msg.dst_endpoint = req.src_endpoint;
-    return msg;
-}
+using test::kAlice;
+using test::kBob;
+using test::kProxy;
+using test::request;
+using test::response_to;
 
 SipMessageFacts at_time(SipMessageFacts msg, double time)
 {

@@ -7,6 +7,7 @@
 #include "core/correlation.h"
 #include "core/evidence.h"
 #include "core/header_parsing.h"
+#include "sip_test_messages.h"
 
 #include <cstdarg>
 #include <cstddef>
@@ -20,6 +21,7 @@ extern "C" {
 #include <cmocka.h>
 }
 
+using namespace sipadvisor;
 using namespace sipadvisor::core;
 
 namespace {
@@ -38,47 +40,14 @@ std::string item(const EvidenceFindings &findings, const char *label)
     return {};
 }
 
+/* The shared test request, with the CSeq number first (auth chains count it). */
 SipMessageFacts request(uint32_t frame, const std::string &method, uint32_t cseq = 1,
                         const std::string &branch = "z9hG4bK-a1")
 {
-    SipMessageFacts msg;
-    msg.frame = frame;
-    msg.time = 1000.0 + frame * 0.01;
-    msg.is_request = true;
-    msg.method = method;
-    msg.request_uri = "sip:bob@example.com";
-    msg.call_id = "call-1@192.0.2.10";
-    msg.cseq_seq = cseq;
-    msg.cseq_method = method;
-    msg.from_tag = "alice-tag";
-    msg.via_branch = branch;
-    msg.via_sent_by = "192.0.2.10:5060";
-    msg.via_transport = "UDP";
-    msg.src_endpoint = "192.0.2.10:5060";
-    msg.dst_endpoint = "203.0.113.5:5060";
-    msg.via_count = 1;
-    msg.max_forwards = 70;
-    return msg;
+    return test::request(frame, method, branch, cseq);
 }
 
-SipMessageFacts response_to(const SipMessageFacts &req, uint32_t frame, uint16_t code)
-{
-    SipMessageFacts msg;
-    msg.frame = frame;
-    msg.time = 1000.0 + frame * 0.01;
-    msg.status_code = code;
-    msg.call_id = req.call_id;
-    msg.cseq_seq = req.cseq_seq;
-    msg.cseq_method = req.cseq_method;
-    msg.from_tag = req.from_tag;
-    msg.to_tag = code > 100 ? "bob-tag" : "";
-    msg.via_branch = req.via_branch;
-    msg.via_sent_by = req.via_sent_by;
-    msg.via_transport = req.via_transport;
-    msg.src_endpoint = req.dst_endpoint;
-    msg.dst_endpoint = req.src_endpoint;
-    return msg;
-}
+using test::response_to;
 
 /* Runs a request/response pair through find_evidence(). */
 EvidenceFindings answer(const SipMessageFacts &req, const SipMessageFacts &resp, const EvidenceContext &context = {})
