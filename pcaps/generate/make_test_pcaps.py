@@ -1052,9 +1052,412 @@ def _chunk(ctype, value):
 
 
 # --------------------------------------------------------------------------
+# 10. evidence
+# --------------------------------------------------------------------------
+
+EV_UAC = ("192.0.2.10", 5060)
+EV_SRV = ("198.51.100.20", 5060)
+EV_ALICE = "\"Alice\" <sip:alice@example.com>"
+
+# SDP offers with several codecs (RFC 3551 static payload types, a=rtpmap).
+EV_OFFER_A = ("v=0\n"
+              "o=- 3001 3001 IN IP4 192.0.2.10\n"
+              "s=-\n"
+              "c=IN IP4 192.0.2.10\n"
+              "t=0 0\n"
+              "m=audio 49170 RTP/AVP 18 9 97\n"
+              "a=rtpmap:18 G729/8000\n"
+              "a=fmtp:18 annexb=no\n"
+              "a=rtpmap:97 iLBC/8000\n"
+              "a=fmtp:97 mode=30\n"
+              "a=sendrecv\n")
+EV_OFFER_B = ("v=0\n"
+              "o=- 3002 3002 IN IP4 192.0.2.10\n"
+              "s=-\n"
+              "c=IN IP4 192.0.2.10\n"
+              "t=0 0\n"
+              "m=audio 49172 RTP/AVP 3 4\n"
+              "a=sendrecv\n")
+
+
+def ev_req(method, name, *, cseq=1, extra="", body=None, ruri=None, to=None, ftag=None,
+           branch=None, contact=None, vias=None, max_forwards=70):
+    """A request of the evidence capture: Call-ID ev-NAME@192.0.2.10, branch
+    z9hG4bK-ev-NAME, From tag eNAME. INVITEs carry an SDP offer unless body="".
+    vias: extra Via values put ABOVE the UAC's own (a request seen after proxies)."""
+    if ruri is None:
+        ruri = "sip:example.com" if method == "REGISTER" else "sip:bob@example.com"
+    if to is None:
+        to = "<sip:alice@example.com>" if method == "REGISTER" else "<sip:bob@example.com>"
+    if body is None:
+        body = sdp("192.0.2.10") if method == "INVITE" else ""
+    lines = [ln for ln in extra.split("\n") if ln]
+    if body and method in ("INVITE", "UPDATE") and not any(
+            ln.startswith("Content-Type:") for ln in lines):
+        lines.append("Content-Type: application/sdp")
+    msg = request(method, ruri, via="192.0.2.10:5060", branch=branch or "z9hG4bK-ev-" + name,
+                  from_=EV_ALICE + ";tag=" + (ftag or "e" + name), to=to,
+                  call_id="ev-%s@192.0.2.10" % name, cseq=cseq, contact=contact,
+                  extra="\n".join(lines), body=body, max_forwards=max_forwards)
+    if vias:
+        head, _, rest = msg.partition(b"Via: ")
+        msg = head + b"".join(b"Via: %s\r\n" % v.encode() for v in vias) + b"Via: " + rest
+    return msg
+
+
+def ev_cancel(invite, extra=""):
+    """CANCEL for an INVITE (RFC 3261 9.1): same Request-URI, top Via, From,
+    To, Call-ID, CSeq number; no Contact, no body."""
+    start = parse(invite)[0]
+    lines = ["CANCEL %s SIP/2.0" % start.split(" ")[1], "Via: " + hget(invite, "Via")[0],
+             "Max-Forwards: 70", "From: " + hget(invite, "From")[0],
+             "To: " + hget(invite, "To")[0], "Call-ID: " + hget(invite, "Call-ID")[0],
+             "CSeq: %s CANCEL" % hget(invite, "CSeq")[0].split()[0], "User-Agent: " + UA]
+    return render("\n".join(lines) + ("\n" + extra if extra else ""))
+
+
+class EvidenceScenario(Scenario):
+    def pair(self, req, code, reason, resp_extra="", note="", req_note="", body="", gap=0.98,
+             src=EV_UAC, dst=EV_SRV):
+        """Request, its response 20 ms later, the ACK for a failed INVITE."""
+        fq = self.udp(src, dst, req, req_note)
+        self.cap.wait(0.02)
+        resp = response(req, code, reason, to_tag="s" + hget(req, "Call-ID")[0].split("@")[0][3:],
+                        received=src, extra=resp_extra, body=body)
+        fr = self.udp(dst, src, resp, note.replace("{req}", str(fq)))
+        if parse(req)[0].startswith("INVITE") and code >= 300:
+            self.udp(src, dst, ack_for_non2xx(req, resp), "ACK for the %d" % code)
+        self.cap.wait(gap)
+        return fq, fr, resp
+
+
+def ev_dialog(sc, name, ftag, note_200=""):
+    """INVITE -> 200 -> ACK: an established dialog; returns (invite, 200, tags)."""
+    inv = ev_req("INVITE", name, ftag=ftag)
+    sc.udp(EV_UAC, EV_SRV, inv)
+    sc.cap.wait(0.02)
+    ttag = "s" + name
+    r200 = response(inv, 200, "OK", to_tag=ttag, received=EV_UAC,
+                    extra="Contact: <sip:bob@198.51.100.20>\nContent-Type: application/sdp",
+                    body=sdp("198.51.100.20", 30000))
+    f200 = sc.udp(EV_SRV, EV_UAC, r200, note_200 or "dialog %s established" % name)
+    ack = ev_req("ACK", name, ftag=ftag, ruri="sip:bob@198.51.100.20", body="",
+                 branch="z9hG4bK-ev-%s-ack" % name, to="<sip:bob@example.com>;tag=" + ttag)
+    sc.udp(EV_UAC, EV_SRV, ack, "ACK for the 2xx (new branch)")
+    sc.cap.wait(0.5)
+    return inv, f200, ttag
+
+
+def build_evidence():
+    sc = EvidenceScenario("evidence.pcapng")
+    U, S = EV_UAC, EV_SRV
+
+    # --- Retry-After (RFC 3261 20.33) -----------------------------------
+    sc.pair(ev_req("INVITE", "503-ra"), 503, "Service Unavailable",
+            "Retry-After: 120 (maintenance)",
+            "`Retry-After: 120 (maintenance)`; fix: stay away from this server for 120 s, "
+            "meanwhile send to the next server of the DNS SRV set (RFC 3263)")
+    sc.pair(ev_req("INVITE", "503-nora"), 503, "Service Unavailable", "",
+            "`Retry-After: absent`; fix: no time named, fail over to the next server of the SRV "
+            "set (RFC 3263), check that server's load and trunk")
+    sc.pair(ev_req("INVITE", "503-soon"), 503, "Service Unavailable", "Retry-After: soon",
+            "Retry-After `soon` is not delta-seconds (RFC 3261 20.33): no usable value, "
+            "documented fallback `Retry-After: absent` and the fail-over fix; never a number")
+    sc.pair(ev_req("INVITE", "486-ra"), 486, "Busy Here", "Retry-After: 300",
+            "`Retry-After: 300`; fix: the callee suggests calling back in 300 s, not sooner")
+    sc.pair(ev_req("INVITE", "600-ra"), 600, "Busy Everywhere",
+            "Retry-After: 18000;duration=3600",
+            "`Retry-After: 18000...` (duration 3600 = reachable for an hour from then); fix: "
+            "call back in 18000 s (5 h)")
+    sc.pair(ev_req("INVITE", "603-ra"), 603, "Decline", "Retry-After: 7200",
+            "`Retry-After: 7200`; fix: declined, do not retry before 7200 s (2 h)")
+    sc.pair(ev_req("INVITE", "500-huge"), 500, "Server Internal Error",
+            "Retry-After: 99999999999999999999",
+            "Retry-After 99999999999999999999 saturates: `Retry-After: 4294967295`; fix: more "
+            "than a week, treat the target as out of service and route elsewhere")
+
+    # --- 423 Min-Expires (RFC 3261 10.2.8, 10.3) ------------------------
+    sc.pair(ev_req("REGISTER", "423-me", extra="Expires: 60"), 423, "Interval Too Brief",
+            "Min-Expires: 3600",
+            "`Min-Expires: 3600`, `Requested Expires: 60`; fix: the REGISTER in frame {req} "
+            "asked 60 s, register for 3600 s or more")
+    sc.pair(ev_req("REGISTER", "423-nome", extra="Expires: 60"), 423, "Interval Too Brief", "",
+            "`Min-Expires: absent`, `Requested Expires: 60`; fix: RFC 3261 10.3 requires "
+            "Min-Expires, the minimum is unknown: raise the interval, report the server")
+    sc.pair(ev_req("REGISTER", "423-cexp",
+                   contact="<sip:alice@192.0.2.10:5060>;expires=30"),
+            423, "Interval Too Brief", "Min-Expires: 600",
+            "`Min-Expires: 600`, `Requested Expires: 30` (from Contact ;expires=30, no "
+            "Expires header); fix: register for 600 s or more")
+
+    # --- 422 Min-SE (RFC 4028 6) ----------------------------------------
+    sc.pair(ev_req("INVITE", "422-se", extra="Supported: timer\nSession-Expires: 90"),
+            422, "Session Interval Too Small", "Min-SE: 1800",
+            "`Min-SE: 1800`, `Requested Session-Expires: 90`; fix: Session-Expires (and "
+            "Min-SE) 1800 s or more (RFC 4028 6)")
+    sc.pair(ev_req("INVITE", "422-abc", extra="Supported: timer\nSession-Expires: 90"),
+            422, "Session Interval Too Small", "Min-SE: abc",
+            "Min-SE `abc` is not delta-seconds: documented fallback `Min-SE: absent`, "
+            "`Requested Session-Expires: 90`; no minimum in the fix")
+
+    # --- 405 Allow (RFC 3261 21.4.6) ------------------------------------
+    sc.pair(ev_req("SUBSCRIBE", "405-allow", extra="Event: presence\nExpires: 600"),
+            405, "Method Not Allowed", "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS",
+            "`Allow: INVITE, ACK, BYE, CANCEL, OPTIONS`, `Method used: SUBSCRIBE`; fix: send "
+            "SUBSCRIBE elsewhere or enable it")
+    sc.pair(ev_req("MESSAGE", "405-empty", extra="Content-Type: text/plain",
+                   body="Hello Bob.\n"),
+            405, "Method Not Allowed", "Allow:",
+            "`Allow: (empty)`, `Method used: MESSAGE`; fix: the 405 names no allowed method "
+            "(RFC 3261 21.4.6): ask with OPTIONS, report the server")
+
+    # --- 420 / 421 (RFC 3261 21.4.15/16, 8.2.2.3) -----------------------
+    sc.pair(ev_req("INVITE", "420-req", extra="Require: 100rel\nSupported: timer"),
+            420, "Bad Extension", "Unsupported: 100rel",
+            "`Unsupported: 100rel`, `Requested Require: 100rel`; fix: list 100rel in "
+            "Supported instead of Require, or enable it on the server")
+    sc.pair(ev_req("INVITE", "421-req", extra="Supported: 100rel"),
+            421, "Extension Required", "Require: timer",
+            "`Require: timer`, `Requested Supported: 100rel`; fix: enable timer on the "
+            "client (or relax the server)")
+
+    # --- 415 (RFC 3261 21.4.13) -----------------------------------------
+    sc.pair(ev_req("MESSAGE", "415-type", extra="Content-Type: text/html",
+                   body="<p>Hello Bob.</p>\n"),
+            415, "Unsupported Media Type",
+            "Accept: text/plain, message/cpim\nAccept-Encoding: identity\n"
+            "Accept-Language: en, de",
+            "`Accept: text/plain, message/cpim`, `Accept-Encoding: identity`, "
+            "`Accept-Language: en, de`, `Content-Type sent: text/html`; fix: send text/plain "
+            "or message/cpim")
+    sc.pair(ev_req("MESSAGE", "415-enc",
+                   extra="Content-Type: text/plain\nContent-Encoding: x-custom",
+                   body="Hello Bob, packed.\n"),
+            415, "Unsupported Media Type", "Accept: text/*\nAccept-Encoding: identity",
+            "`Accept: text/*`, `Accept-Encoding: identity`, `Content-Type sent: text/plain`; "
+            "fix: the type matches text/*, the Content-Encoding is refused: send identity")
+    sc.pair(ev_req("MESSAGE", "415-none", extra="Content-Type: application/x-private",
+                   body="x\n"),
+            415, "Unsupported Media Type", "",
+            "`Content-Type sent: application/x-private`, no Accept item; fix: the 415 names "
+            "no acceptable format (RFC 3261 21.4.13)")
+
+    # --- 489 (RFC 6665 8.3.1) -------------------------------------------
+    sc.pair(ev_req("SUBSCRIBE", "489-ae", extra="Event: message-summary\nExpires: 3600"),
+            489, "Bad Event", "Allow-Events: presence, dialog",
+            "`Allow-Events: presence, dialog`, `Event used: message-summary`; fix: use a "
+            "supported package or enable message-summary")
+    sc.pair(ev_req("SUBSCRIBE", "489-noae", extra="Event: message-summary\nExpires: 3600"),
+            489, "Bad Event", "",
+            "`Allow-Events: absent`, `Event used: message-summary`; fix: the notifier names "
+            "no supported package (RFC 6665 8.3.1)")
+
+    # --- 488 / 606 Warning (RFC 3261 20.43) and the SDP offer -------------
+    sc.pair(ev_req("INVITE", "488-304", body=EV_OFFER_A), 488, "Not Acceptable Here",
+            "Warning: 304 sbc.example.com \"Media type not available\"",
+            "`Offered codecs: G729, G722, iLBC` (m= order), `Warning: 304 sbc.example.com "
+            "\"Media type not available\"`; fix: Warning 304, drop or zero the unavailable stream")
+    sc.pair(ev_req("INVITE", "606-305", body=EV_OFFER_B), 606, "Not Acceptable",
+            "Warning: 305 sbc.example.com \"Incompatible media format\"",
+            "`Offered codecs: GSM, G723`, `Warning: 305 sbc.example.com \"Incompatible media "
+            "format\"`; fix: Warning 305, offer a codec the far end supports (PCMU/PCMA)")
+    sc.pair(ev_req("INVITE", "488-noquote", body=EV_OFFER_A), 488, "Not Acceptable Here",
+            "Warning: 399 sbc.example.com Codec mismatch",
+            "Warning 399 whose warn-text is not a quoted-string (malformed, RFC 3261 20.43): "
+            "read leniently as agent sbc.example.com, text Codec mismatch; fix quotes it")
+    sc.pair(ev_req("INVITE", "488-999", body=EV_OFFER_A), 488, "Not Acceptable Here",
+            "Warning: 999 sbc.example.com \"Made-up warn code\"",
+            "`Warning: 999 sbc.example.com \"Made-up warn code\"...`: a warn-code the IANA "
+            "registry does not list; the fix must still cite that Warning, not say there is none")
+    sc.pair(ev_req("INVITE", "488-nowarn", body=EV_OFFER_A), 488, "Not Acceptable Here", "",
+            "`Offered codecs: G729, G722, iLBC`, no Warning item; fix: no Warning says why, "
+            "compare the offer with what the far end accepts")
+
+    # --- 401 chain with wrong credentials, 407 chain that succeeds --------
+    chal = "Digest realm=\"example.com\", nonce=\"%s\", algorithm=MD5, qop=\"auth\""
+    auth = ("Digest username=\"alice\", realm=\"example.com\", nonce=\"%s\", "
+            "uri=\"%s\", response=\"0a1b2c3d4e5f60718293a4b5c6d7e8f9\", algorithm=MD5, "
+            "qop=auth, nc=00000001, cnonce=\"0badcafe\"")
+    reg1 = ev_req("REGISTER", "auth401", extra="Expires: 3600", branch="z9hG4bK-ev-auth401-1")
+    f_c1 = sc.pair(reg1, 401, "Unauthorized", "WWW-Authenticate: " + chal % "aaaa0001",
+                   "`Realm: example.com`, `Credentials in request: no`; routine first challenge "
+                   "(note, no evidence expert entry)", gap=0.05)[1]
+    reg2 = ev_req("REGISTER", "auth401", cseq=2, branch="z9hG4bK-ev-auth401-2",
+                  extra="Expires: 3600\nAuthorization: " + auth % ("aaaa0001", "sip:example.com"))
+    sc.pair(reg2, 401, "Unauthorized", "WWW-Authenticate: " + chal % "aaaa0002",
+            "401 AGAIN to the REGISTER with Authorization (CSeq 2, same Call-ID and From "
+            "tag): `Credentials in request: yes`, `Challenges in chain: 2`, `Previous "
+            "challenge: frame %d`; wrong password/user or realm: warn "
+            "(sipadvisor.evidence.warn)" % f_c1)
+    inv1 = ev_req("INVITE", "auth407", branch="z9hG4bK-ev-auth407-1")
+    sc.pair(inv1, 407, "Proxy Authentication Required",
+            "Proxy-Authenticate: " + chal % "bbbb0001",
+            "`Realm: example.com`, `Credentials in request: no`; routine challenge (note)",
+            gap=0.05)
+    inv2 = ev_req("INVITE", "auth407", cseq=2, branch="z9hG4bK-ev-auth407-2",
+                  extra="Proxy-Authorization: " + auth % ("bbbb0001", "sip:bob@example.com"))
+    sc.udp(U, S, inv2, "INVITE retried with Proxy-Authorization (CSeq 2)")
+    sc.cap.wait(0.02)
+    r200 = response(inv2, 200, "OK", to_tag="sauth407", received=U,
+                    extra="Contact: <sip:bob@198.51.100.20>\nContent-Type: application/sdp",
+                    body=sdp("198.51.100.20", 30000))
+    sc.udp(S, U, r200, "200 OK: the credentials worked, the chain ends cleanly")
+    sc.udp(U, S, ev_req("ACK", "auth407", cseq=2, body="", ruri="sip:bob@198.51.100.20",
+                        branch="z9hG4bK-ev-auth407-ack",
+                        to="<sip:bob@example.com>;tag=sauth407"), "ACK for the 2xx")
+    sc.cap.wait(0.98)
+
+    # --- 482 / 483 (RFC 3261 16.3, 8.1.1.6) -----------------------------
+    pa, pb = "203.0.113.1:5060", "203.0.113.2:5060"
+    loop5 = ["SIP/2.0/UDP %s;branch=z9hG4bK-ev-482-%d" % (p, i)
+             for i, p in enumerate([pb, pa, pb, pa])]
+    sc.pair(ev_req("INVITE", "482", vias=loop5, max_forwards=66), 482, "Loop Detected", "",
+            "`Via count: 5` (proxies A and B twice each), `Max-Forwards: 66`; fix: a proxy "
+            "found itself in the path, check the routes",
+            src=("203.0.113.2", 5060), dst=("203.0.113.1", 5060))
+    loop70 = ["SIP/2.0/UDP %s;branch=z9hG4bK-ev-483-%02d" % (pa if i % 2 else pb, i)
+              for i in range(70)]
+    sc.pair(ev_req("INVITE", "483-loop", vias=loop70, max_forwards=0), 483, "Too Many Hops", "",
+            "`Via count: 71` (70 hops alternating A/B), `Max-Forwards: 0`; fix: the UAC's 70 "
+            "hops were used up in a loop",
+            src=("203.0.113.2", 5060), dst=("203.0.113.1", 5060))
+    sc.pair(ev_req("INVITE", "483-low", vias=["SIP/2.0/UDP %s;branch=z9hG4bK-ev-483-low" % pb],
+                   max_forwards=0), 483, "Too Many Hops", "",
+            "`Via count: 2`, `Max-Forwards: 0`; fix: the sender started at about 1, raise "
+            "the initial Max-Forwards to 70 (RFC 3261 8.1.1.6)",
+            src=("203.0.113.2", 5060), dst=("203.0.113.1", 5060))
+
+    # --- 481 to a BYE after the dialog's BYE; Reason on BYE ---------------
+    inv, f200, ttag = ev_dialog(sc, "bye2", "ebye2")
+    bye = ev_req("BYE", "bye2", ftag="ebye2", cseq=2, ruri="sip:bob@198.51.100.20", body="",
+                 to="<sip:bob@example.com>;tag=" + ttag,
+                 extra="Reason: Q.850;cause=16;text=\"Normal call clearing\"")
+    f_bye = sc.udp(U, S, bye, "request item `Reason: Q.850 cause 16 (Normal call clearing)...` "
+                   "and an evidence expert entry (chat)")
+    sc.cap.wait(0.02)
+    sc.udp(S, U, response(bye, 200, "OK", received=U), "200 to the BYE: dialog ended")
+    sc.cap.wait(0.01)
+    bye_b = request("BYE", "sip:alice@192.0.2.10:5060", via="198.51.100.20:5060",
+                    branch="z9hG4bK-ev-bye2-b", from_="<sip:bob@example.com>;tag=" + ttag,
+                    to=EV_ALICE + ";tag=ebye2", call_id="ev-bye2@192.0.2.10", cseq=101,
+                    contact="<sip:bob@198.51.100.20>", ua=SERVER)
+    sc.udp(S, U, bye_b, "the callee's own BYE, crossing the caller's")
+    sc.cap.wait(0.02)
+    sc.udp(U, S, response(bye_b, 481, "Call/Transaction Does Not Exist", received=S,
+                          server=UA),
+           "481 to the callee's BYE: `Dialog ended: BYE in frame %d` (answered 200): a "
+           "harmless race, note instead of warn" % f_bye)
+    sc.cap.wait(0.98)
+    inv, f200, ttag = ev_dialog(sc, "lost", "elost")
+    sc.cap.wait(30.0)
+    bye = ev_req("BYE", "lost", ftag="elost", cseq=2, ruri="sip:bob@198.51.100.20", body="",
+                 to="<sip:bob@example.com>;tag=" + ttag)
+    sc.pair(bye, 481, "Call/Transaction Does Not Exist", "",
+            "`Dialog established: frame %d`, never ended: the server lost the dialog "
+            "(restart, failover) or an SBC changed Call-ID/tags (warn)" % f200)
+    inv, f200, ttag = ev_dialog(sc, "byeabc", "ebyeabc")
+    bye = ev_req("BYE", "byeabc", ftag="ebyeabc", cseq=2, ruri="sip:bob@198.51.100.20",
+                 body="", to="<sip:bob@example.com>;tag=" + ttag,
+                 extra="Reason: Q.850;cause=abc")
+    sc.pair(bye, 200, "OK", "", "200 to the BYE",
+            req_note="BYE with Reason Q.850;cause=abc: not a number, a Reason item "
+                     "saying the cause is invalid, no cause explained")
+
+    # --- 481 to a CANCEL after the INVITE was answered (RFC 3261 9.2) ------
+    inv = ev_req("INVITE", "race")
+    sc.udp(U, S, inv)
+    sc.cap.wait(0.02)
+    sc.udp(S, U, response(inv, 100, "Trying", received=U), "")
+    sc.cap.wait(1.0)
+    r200 = response(inv, 200, "OK", to_tag="srace", received=U,
+                    extra="Contact: <sip:bob@198.51.100.20>\nContent-Type: application/sdp",
+                    body=sdp("198.51.100.20", 30000))
+    f_ans = sc.udp(S, U, r200, "200 answers the INVITE")
+    sc.cap.wait(0.005)
+    can = ev_cancel(inv)
+    sc.udp(U, S, can, "CANCEL sent before the 200 arrived")
+    sc.cap.wait(0.02)
+    sc.udp(S, U, response(can, 481, "Call/Transaction Does Not Exist", to_tag="srace",
+                          received=U),
+           "481 to the CANCEL: `INVITE answered: 200 in frame %d`: normal race, send BYE "
+           "to end the call (note)" % f_ans)
+    sc.udp(U, S, ev_req("ACK", "race", body="", ruri="sip:bob@198.51.100.20",
+                        branch="z9hG4bK-ev-race-ack", to="<sip:bob@example.com>;tag=srace"),
+           "ACK for the 2xx")
+    sc.cap.wait(0.01)
+    bye = ev_req("BYE", "race", cseq=2, body="", ruri="sip:bob@198.51.100.20",
+                 branch="z9hG4bK-ev-race-bye", to="<sip:bob@example.com>;tag=srace")
+    sc.pair(bye, 200, "OK", "", "200 to the BYE")
+
+    # --- 487 after CANCEL (RFC 3261 9.2), Reason (RFC 3326) on CANCEL ------
+    for name, reason, note in [
+            ("487-elsewhere", "Reason: SIP;cause=200;text=\"Call completed elsewhere\"",
+             "CANCEL with Reason SIP cause 200 'Call completed elsewhere': request item "
+             "`Reason: SIP cause 200 (OK)...` (chat)"),
+            ("487-q31", "Reason: Q.850;cause=31", "CANCEL with Reason: request item `Reason: Q.850 "
+             "cause 31 (Normal, unspecified)` (chat)")]:
+        inv = ev_req("INVITE", name)
+        f_inv = sc.udp(U, S, inv)
+        sc.cap.wait(0.02)
+        sc.udp(S, U, response(inv, 180, "Ringing", to_tag="s" + name, received=U,
+                              extra="Contact: <sip:bob@198.51.100.20>"), "")
+        sc.cap.wait(2.0)
+        can = ev_cancel(inv, reason)
+        f_can = sc.udp(U, S, can, note)
+        sc.cap.wait(0.02)
+        sc.udp(S, U, response(can, 200, "OK", to_tag="s" + name, received=U), "200 to the CANCEL")
+        sc.cap.wait(0.005)
+        r487 = response(inv, 487, "Request Terminated", to_tag="s" + name, received=U)
+        sc.udp(S, U, r487, "487: `CANCEL: frame %d` ended the INVITE in frame %d: routine, "
+               "chat (sipadvisor.evidence.chat)%s" % (
+                   f_can, f_inv, "; `CANCEL Reason: SIP cause 200...`: answered elsewhere"
+                   if "elsewhere" in name else ""))
+        sc.udp(U, S, ack_for_non2xx(inv, r487), "ACK for the 487")
+        sc.cap.wait(0.98)
+    sc.pair(ev_req("INVITE", "487-nocancel"), 487, "Request Terminated", "",
+            "`CANCEL: not in the capture`: stays a note; something else ended the INVITE "
+            "(a forking proxy, INVITE Expires, a B2BUA)")
+
+    # --- TCP: 423 with Contact ;expires=, 420 for a Proxy-Require tag ------
+    c = ("192.0.2.10", 50800)
+    st = TcpStream(sc.cap, c, S, client_isn=400000, server_isn=600000)
+    sc.other(st.handshake(), "TCP handshake (SYN, SYN/ACK, ACK)")
+    reg = request("REGISTER", "sip:example.com", via="192.0.2.10:50800",
+                  branch="z9hG4bK-ev-tcp-423", transport="TCP",
+                  from_=EV_ALICE + ";tag=etcp423", to="<sip:alice@example.com>",
+                  call_id="ev-tcp-423@192.0.2.10", cseq=1,
+                  contact="<sip:alice@192.0.2.10:50800;transport=tcp>;expires=20, "
+                          "<sip:alice@192.0.2.10:50800;transport=tcp;line=2>;expires=45")
+    f_reg = sc.tcp(st, True, [reg])[0]
+    sc.cap.wait(0.02)
+    sc.tcp(st, False, [response(reg, 423, "Interval Too Brief", to_tag="stcp423", received=c,
+                                extra="Min-Expires: 300")],
+           "`Min-Expires: 300`, `Requested Expires: 20` (smallest of Contact ;expires=20 "
+           "and 45, frame %d); fix: 300 s or more" % f_reg)
+    sc.cap.wait(0.5)
+    inv = request("INVITE", "sip:bob@example.com", via="192.0.2.10:50800",
+                  branch="z9hG4bK-ev-tcp-420", transport="TCP",
+                  from_=EV_ALICE + ";tag=etcp420", to="<sip:bob@example.com>",
+                  call_id="ev-tcp-420@192.0.2.10", cseq=1,
+                  extra="Proxy-Require: x-sec-agree\nContent-Type: application/sdp",
+                  body=sdp("192.0.2.10"))
+    sc.tcp(st, True, [inv])
+    sc.cap.wait(0.02)
+    r420 = response(inv, 420, "Bad Extension", to_tag="stcp420", received=c,
+                    extra="Unsupported: x-sec-agree")
+    sc.tcp(st, False, [r420], "`Unsupported: x-sec-agree`, `Requested Proxy-Require: "
+           "x-sec-agree`; fix: a proxy on the path lacks it, drop it from Proxy-Require or "
+           "route elsewhere")
+    sc.tcp(st, True, [ack_for_non2xx(inv, r420)], "ACK for the 420")
+    sc.cap.wait(0.1)
+    sc.other(st.close(), "TCP close (FIN, FIN/ACK, ACK)")
+    return sc
+
+
+# --------------------------------------------------------------------------
 
 BUILDERS = [build_iana, build_unknown, build_tcp_two, build_publish, build_redirect,
-            build_proxy, build_rfc2543, build_tcp_across, build_ws_sctp]
+            build_proxy, build_rfc2543, build_tcp_across, build_ws_sctp, build_evidence]
 
 
 def build_all(only=None):
