@@ -89,10 +89,14 @@ public:
         if (findings_.items.size() < kMaxEvidenceItems)
             findings_.items.push_back({label, shortened(value, kItemValue)});
     }
-    void list_item(const std::string &label, const std::vector<std::string> &list)
+    /* `present`: whether the header was there at all; an empty list then
+     * shows as "(empty)", a missing header as "absent". */
+    void list_item(const std::string &label, const std::vector<std::string> &list, bool present = true)
     {
         std::vector<std::string> entries = non_empty(list);
-        item(label, entries.empty() ? std::string("(empty)") : joined(entries, kMaxListEntries, 64));
+        item(label, !entries.empty() ? joined(entries, kMaxListEntries, 64)
+                    : present        ? std::string("(empty)")
+                                     : std::string("absent"));
     }
     /* The first specific fix wins. */
     void fix(const std::string &sentence)
@@ -272,7 +276,7 @@ void method_not_allowed(const SipMessageFacts &response, const RequestEvidence *
 {
     std::vector<std::string> allow = non_empty(response.allow);
     std::string method = method_of(request, response);
-    out.list_item("Allow", response.allow);
+    out.list_item("Allow", response.allow, response.has_allow || !response.allow.empty());
     if (!method.empty())
         out.item("Method used", method);
     if (allow.empty()) {
@@ -419,7 +423,8 @@ void bad_event(const SipMessageFacts &response, const RequestEvidence *request, 
 {
     std::vector<std::string> allowed = non_empty(response.allow_events);
     std::string event = request ? request->event : std::string();
-    out.list_item("Allow-Events", response.allow_events);
+    out.list_item("Allow-Events", response.allow_events,
+                  response.has_allow_events || !response.allow_events.empty());
     if (request)
         out.item("Event used", event.empty() ? std::string("(none)") : event);
     const std::string ref = request_ref(request, response);
@@ -471,16 +476,22 @@ void warnings(const SipMessageFacts &response, Builder &out)
     }
 }
 
+/* The first registered Warning; else the first with a well-formed code,
+ * which still says something (an unregistered or private warn-code); a
+ * value without a code says nothing. */
 const WarningFacts *first_known_warning(const SipMessageFacts &response)
 {
+    const WarningFacts *unregistered = nullptr;
     size_t seen = 0;
     for (const WarningFacts &warning : response.warnings) {
         if (seen++ == kMaxListEntries)
             break;
         if (find_warning_code(warning.code))
             return &warning;
+        if (!unregistered && warning.code >= 100 && warning.code <= 999)
+            unregistered = &warning;
     }
-    return nullptr;
+    return unregistered;
 }
 
 void not_acceptable_offer(const SipMessageFacts &response, const RequestEvidence *request, Builder &out)
@@ -492,6 +503,14 @@ void not_acceptable_offer(const SipMessageFacts &response, const RequestEvidence
     std::string offered = codecs.empty() ? std::string() : " (" + joined(codecs, 8, 16) + ")";
     if (const WarningFacts *warning = first_known_warning(response)) {
         const WarningCode *known = find_warning_code(warning->code);
+        if (!known) {
+            out.fix("Warning " + num(warning->code) + " (not a registered warn-code) from " +
+                    (warning->agent.empty() ? std::string("the far end") : shortened(warning->agent, 64)) +
+                    (warning->text.empty() ? std::string() : " says \"" + shortened(warning->text, 80) + "\"") +
+                    " about " + offer + offered +
+                    ": read it as the sender's own reason, and compare the offer with what that element accepts.");
+            return;
+        }
         std::string said = warning->code == 399 && !warning->text.empty()
                                ? " \"" + shortened(warning->text, 80) + "\""
                                : std::string(" ") + known->text;

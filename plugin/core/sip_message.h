@@ -93,7 +93,12 @@ struct SipMessageFacts {
     bool has_authorization = false;          /* request carried Authorization or Proxy-Authorization */
     std::optional<uint32_t> max_forwards;
     uint32_t via_count = 0;                  /* number of Via header values */
-    std::vector<std::string> sdp_codecs;     /* encoding names of the SDP body, e.g. "PCMU" */
+    std::vector<std::string> sdp_codecs;     /* encoding names of the SDP offer, in m= line order (RFC 3264
+                                                preference order), e.g. "PCMU" */
+    /* An empty list above cannot tell "header absent" from "header with
+     * no value", which RFC 3261 §20.5 treats differently for Allow. */
+    bool has_allow = false;
+    bool has_allow_events = false;
 };
 
 } // namespace sipadvisor::core

@@ -276,51 +276,52 @@ void append_tokens(std::vector<std::string> &list, std::string_view value, const
         list.push_back(std::move(token));
 }
 
-/* The encoding names an SDP offer lists: rtpmap names, and the static
- * payload types of RFC 3551 named in m= lines without an rtpmap. */
+/* The encoding names an SDP offer lists, in the order of its m= lines (the
+ * order of preference, RFC 3264 §5.1): the a=rtpmap name of each payload
+ * type, or the RFC 3551 name of a static type without one. */
 void read_sdp_codecs(std::string_view body, SipMessageFacts &facts, const SipParseLimits &limits)
 {
     static const struct {
-        int payload_type;
+        uint32_t payload_type;
         const char *name;
     } kStatic[] = {{0, "PCMU"}, {3, "GSM"}, {4, "G723"}, {8, "PCMA"}, {9, "G722"}, {13, "CN"}, {18, "G729"}};
-    std::vector<int> static_types;
-    std::vector<int> mapped;
+    std::vector<uint32_t> offered;                         /* payload types, m= order */
+    std::vector<std::pair<uint32_t, std::string>> mapped; /* a=rtpmap */
     size_t position = 0;
     std::string_view line;
     while (next_line(body, position, line)) {
         if (line.rfind("m=", 0) == 0) {
-            /* m=audio 49170 RTP/AVP 0 8 97 */
-            std::vector<std::string_view> words;
+            /* m=audio 49170 RTP/AVP 0 8 97: formats from the fourth word */
             size_t start = 2;
-            while (start < line.size() && words.size() < 64) {
+            for (unsigned word = 0; start < line.size() && offered.size() < 64; ++word) {
                 size_t end = line.find(' ', start);
                 if (end == std::string_view::npos)
                     end = line.size();
-                if (end > start)
-                    words.push_back(line.substr(start, end - start));
+                if (word >= 3)
+                    if (std::optional<uint32_t> type = parse_delta_seconds(line.substr(start, end - start));
+                        type && *type < 128)
+                        offered.push_back(*type);
                 start = end + 1;
             }
-            for (size_t w = 3; w < words.size(); ++w)
-                if (std::optional<uint32_t> type = parse_delta_seconds(words[w]); type && *type < 128)
-                    static_types.push_back(static_cast<int>(*type));
-        } else if (line.rfind("a=rtpmap:", 0) == 0) {
+        } else if (line.rfind("a=rtpmap:", 0) == 0 && mapped.size() < 64) {
             std::string_view map = line.substr(9);
             if (std::optional<uint32_t> type = parse_delta_seconds(map.substr(0, map.find(' '))))
-                mapped.push_back(static_cast<int>(*type));
-            std::string name = rtpmap_encoding(map);
-            if (!name.empty() && facts.sdp_codecs.size() < limits.max_list &&
-                std::find(facts.sdp_codecs.begin(), facts.sdp_codecs.end(), name) == facts.sdp_codecs.end())
-                facts.sdp_codecs.push_back(name);
+                mapped.emplace_back(*type, rtpmap_encoding(map));
         }
     }
-    for (int type : static_types) {
-        if (std::find(mapped.begin(), mapped.end(), type) != mapped.end())
-            continue;
-        for (const auto &known : kStatic)
-            if (known.payload_type == type && facts.sdp_codecs.size() < limits.max_list &&
-                std::find(facts.sdp_codecs.begin(), facts.sdp_codecs.end(), known.name) == facts.sdp_codecs.end())
-                facts.sdp_codecs.push_back(known.name);
+    for (uint32_t type : offered) {
+        std::string name;
+        auto found = std::find_if(mapped.begin(), mapped.end(), [type](const auto &m) { return m.first == type; });
+        if (found != mapped.end()) {
+            name = found->second;
+        } else {
+            for (const auto &known : kStatic)
+                if (known.payload_type == type)
+                    name = known.name;
+        }
+        if (!name.empty() && facts.sdp_codecs.size() < limits.max_list &&
+            std::find(facts.sdp_codecs.begin(), facts.sdp_codecs.end(), name) == facts.sdp_codecs.end())
+            facts.sdp_codecs.push_back(std::move(name));
     }
 }
 
@@ -474,12 +475,18 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
         if (!facts.session_expires)
             facts.session_expires = parse_delta_seconds(value.substr(0, value.find(';')));
         break;
-    case Header::allow: append_tokens(facts.allow, value, limits); break;
+    case Header::allow:
+        facts.has_allow = true;
+        append_tokens(facts.allow, value, limits);
+        break;
     case Header::unsupported: append_tokens(facts.unsupported, value, limits); break;
     case Header::require: append_tokens(facts.require, value, limits); break;
     case Header::proxy_require: append_tokens(facts.proxy_require, value, limits); break;
     case Header::supported: append_tokens(facts.supported, value, limits); break;
-    case Header::allow_events: append_tokens(facts.allow_events, value, limits); break;
+    case Header::allow_events:
+        facts.has_allow_events = true;
+        append_tokens(facts.allow_events, value, limits);
+        break;
     case Header::accept: append_tokens(facts.accept, value, limits); break;
     case Header::accept_encoding: append_tokens(facts.accept_encoding, value, limits); break;
     case Header::accept_language: append_tokens(facts.accept_language, value, limits); break;

@@ -342,8 +342,12 @@ void method_not_allowed(void **)
                 contains(findings.fix, "frame 3"));
 
     refused.allow = {};
+    refused.has_allow = true; /* "Allow:" with no value */
     findings = answer(subscribe, refused);
     assert_string_equal(item(findings, "Allow").c_str(), "(empty)");
+    refused.has_allow = false; /* no Allow header at all */
+    assert_string_equal(item(answer(subscribe, refused), "Allow").c_str(), "absent");
+    refused.has_allow = true;
     assert_true(contains(findings.fix, "lists no methods"));
     refused.allow = {"", "  "};
     assert_true(contains(answer(subscribe, refused).fix, "lists no methods"));
@@ -456,12 +460,15 @@ void not_acceptable_reads_warning_and_offer(void **)
     misc.warnings.push_back(*parse_warning("399 pbx \"No common codec with trunk 4\""));
     assert_true(contains(answer(invite, misc).fix, "\"No common codec with trunk 4\""));
 
-    /* Garbage Warning: no code, unknown code; the offer still helps. */
+    /* Garbage Warning without a code: the offer still helps. */
     SipMessageFacts garbage = response_to(invite, 13, 488);
     garbage.warnings.push_back(*parse_warning("oops"));
-    garbage.warnings.push_back({392, "x", "y"});
     findings = answer(invite, garbage);
     assert_true(contains(findings.fix, "No Warning says why") && contains(findings.fix, "G729"));
+    /* An unregistered code is still the sender's own reason: cite it. */
+    garbage.warnings.push_back({392, "x", "y"});
+    findings = answer(invite, garbage);
+    assert_true(contains(findings.fix, "Warning 392 (not a registered warn-code) from x says \"y\""));
     assert_true(contains(findings.items.back().value, "not a registered warn-code"));
 
     /* No SDP in the INVITE. */

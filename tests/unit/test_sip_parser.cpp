@@ -64,11 +64,12 @@ void request_line_and_transaction_headers(void **)
     assert_true(facts->has_authorization);
     assert_int_equal(facts->contacts.size(), 1);
     assert_string_equal(facts->contacts[0].uri.c_str(), "sip:alice@192.0.2.10:5060");
-    /* SDP: the rtpmap name, then the static payload types without one. */
+    /* SDP: in m= line order (preference, RFC 3264 §5.1), rtpmap names for
+     * dynamic types, RFC 3551 names for static ones. */
     assert_int_equal(facts->sdp_codecs.size(), 3);
-    assert_string_equal(facts->sdp_codecs[0].c_str(), "opus");
-    assert_string_equal(facts->sdp_codecs[1].c_str(), "PCMU");
-    assert_string_equal(facts->sdp_codecs[2].c_str(), "PCMA");
+    assert_string_equal(facts->sdp_codecs[0].c_str(), "PCMU");
+    assert_string_equal(facts->sdp_codecs[1].c_str(), "PCMA");
+    assert_string_equal(facts->sdp_codecs[2].c_str(), "opus");
 }
 
 void status_line_and_response_headers(void **)
