@@ -52,7 +52,10 @@ void make_displayable(std::string &text)
             ++i;
             continue;
         }
-        size_t length = c >= 0xF0 && c <= 0xF4 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 && c <= 0xDF ? 2 : 0;
+        size_t length = c >= 0xC2 && c <= 0xDF   ? 2
+                        : c >= 0xE0 && c <= 0xEF ? 3
+                        : c >= 0xF0 && c <= 0xF4 ? 4
+                                                 : 0; /* 0x80..0xC1, 0xF5..0xFF never start one */
         bool valid = length != 0 && i + length <= text.size();
         for (size_t k = 1; valid && k < length; ++k)
             valid = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
