@@ -92,6 +92,7 @@ dissector_handle_t sipadvisor_handle;
 SipFieldReader field_reader;
 bool sip_fields_available = false;
 int expert_tap_id = -1;
+int proto_ws_expert = -1; /* "_ws.expert", the parent of every expert field */
 
 /* Per capture file: the correlation state and the first pass's results.
  * Cleared when the file closes (cleanup routine). */
@@ -463,8 +464,15 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     if (!record)
         return 0;
 
-    /* Without a tree nothing shows the entries unless the expert tap
-     * (tshark -z expert) listens; skip the message formatting then. */
+    /* Our tree items matter when the tree is shown or a filter, a column
+     * or a colouring rule reads one of our fields (that marks the protocol
+     * as referenced) or an expert field; Expert Info entries also when the
+     * expert tap listens. tshark -r without any of these builds a hidden
+     * tree only because we asked for the `sip` items: rendering into it
+     * would be work nobody sees. */
+    if (tree && !proto_field_is_referenced(tree, proto_sipadvisor) &&
+        !(proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)))
+        tree = nullptr;
     const bool expert_wanted = tree != nullptr || have_tap_listener(expert_tap_id);
     const bool tap_wanted = have_tap_listener(sipadvisor_tap);
     if (!tree && !expert_wanted && !tap_wanted)
@@ -526,6 +534,7 @@ void init_sipadvisor(void)
     /* Wireshark registers the "expert" tap after the plugins' handoffs, so
      * it is looked up here, before each dissection. */
     expert_tap_id = find_tap_id("expert");
+    proto_ws_expert = proto_registrar_get_id_byname("_ws.expert");
     const bool enabled = proto_is_protocol_enabled(find_protocol_by_id(proto_sipadvisor));
     set_postdissector_wanted_hfids(sipadvisor_handle,
                                    enabled && sip_fields_available ? field_reader.new_wanted_hfids() : nullptr);

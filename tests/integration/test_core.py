@@ -174,6 +174,15 @@ class CoreTest(unittest.TestCase):
                 fields = ["frame.number"] + ADVICE_FIELDS
                 self.assertEqual(self.stage.fields(staged, fields), self.stage.fields(staged, fields, ["-2"]))
 
+    def test_filters_on_generic_expert_fields_see_our_entries(self):
+        # Without a visible tree sipadvisor renders only when something reads
+        # its fields; a filter on _ws.expert.* must count as reading.
+        capture = self.stage.capture(harness.pcap("publish-etag-states.pcapng"))
+        rows = self.stage.fields(capture, ["frame.number"], ["-Y", '_ws.expert.message contains "superseded"'])
+        self.assertEqual(rows, [["12"]])
+        rows = self.stage.fields(capture, ["frame.number"], ["-Y", '_ws.expert.severity == "Error"'])
+        self.assertEqual(rows, [["26"]])
+
     def test_two_pass_expert_summary_matches_one_pass(self):
         # The second pass (and the GUI's Expert Information dialog, which
         # re-taps without a tree) must feed the expert tap too.
