@@ -503,13 +503,19 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
         break;
     case Header::warning:
         for (WarningFacts &warning : parse_warnings(value))
-            if (facts.warnings.size() < limits.max_list)
+            if (facts.warnings.size() < limits.max_list) {
+                warning.agent = bounded(warning.agent, limits.max_text);
+                warning.text = bounded(warning.text, limits.max_text);
                 facts.warnings.push_back(std::move(warning));
+            }
         break;
     case Header::reason:
         for (ReasonFacts &reason : parse_reasons(value))
-            if (facts.reasons.size() < limits.max_list)
+            if (facts.reasons.size() < limits.max_list) {
+                reason.protocol = bounded(reason.protocol, limits.max_text);
+                reason.text = bounded(reason.text, limits.max_text);
                 facts.reasons.push_back(std::move(reason));
+            }
         break;
     case Header::www_authenticate:
     case Header::proxy_authenticate:

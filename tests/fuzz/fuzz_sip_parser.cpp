@@ -70,7 +70,9 @@ void check_bounds(const SipMessageFacts &facts, const SipParseLimits &limits)
     }
     FUZZ_CHECK(facts.warnings.size() <= limits.max_list && facts.reasons.size() <= limits.max_list);
     for (const WarningFacts &warning : facts.warnings)
-        FUZZ_CHECK(displayable(warning.text, 4 * limits.max_text));
+        FUZZ_CHECK(displayable(warning.text, limits.max_text) && displayable(warning.agent, limits.max_text));
+    for (const ReasonFacts &reason : facts.reasons)
+        FUZZ_CHECK(displayable(reason.text, limits.max_text) && displayable(reason.protocol, limits.max_text));
 }
 
 } // namespace
