@@ -276,7 +276,7 @@ void append_tokens(std::vector<std::string> &list, std::string_view value, const
     if (list.size() >= limits.max_list)
         return;
     for (std::string &token : parse_token_list(value, limits.max_list - list.size()))
-        list.push_back(std::move(token));
+        list.push_back(bounded(token, limits.max_text));
 }
 
 /* The encoding names an SDP offer lists, in the order of its m= lines (the
@@ -309,7 +309,7 @@ void read_sdp_codecs(std::string_view body, SipMessageFacts &facts, const SipPar
         } else if (line.rfind("a=rtpmap:", 0) == 0 && mapped.size() < 64) {
             std::string_view map = line.substr(9);
             if (std::optional<uint32_t> type = parse_delta_seconds(map.substr(0, map.find(' '))))
-                mapped.emplace_back(*type, rtpmap_encoding(map));
+                mapped.emplace_back(*type, bounded(rtpmap_encoding(map), limits.max_text));
         }
     }
     for (uint32_t type : offered) {
