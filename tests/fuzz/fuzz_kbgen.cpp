@@ -71,6 +71,12 @@ extern "C" int LLVMFuzzerInitialize(int *, char ***)
         std::abort();
     }
     g_output = std::string(folder) + "/knowledge_base_data.cpp";
+    static std::string s_folder = folder;
+    std::atexit([] {
+        std::remove(g_output.c_str());
+        std::remove((g_output + ".tmp").c_str());
+        rmdir(s_folder.c_str());
+    });
     /* kbgen reports every rejected record on stderr: thousands of lines a
      * second. libFuzzer's -close_fd_mask=2 (run_libfuzzer.sh) silences it. */
     return 0;
