@@ -47,8 +47,8 @@ namespace {
 #endif
 
 #ifdef SIPADVISOR_ASAN
-constexpr size_t kRssBoundMiB = 1536;    /* ASan: shadow memory, redzones, quarantine */
-constexpr size_t kPlateauSlackMiB = 320; /* the quarantine fills during the second half */
+constexpr size_t kRssBoundMiB = 1024;    /* ASan: shadow memory, redzones, quarantine */
+constexpr size_t kPlateauSlackMiB = 128; /* the quarantine may still fill in the second half */
 #else
 constexpr size_t kRssBoundMiB = 300;
 constexpr size_t kPlateauSlackMiB = 32;
