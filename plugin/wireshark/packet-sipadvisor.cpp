@@ -1,11 +1,12 @@
 /* sipadvisor - SIP response advice for Wireshark
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Registration and tree writing: the thin Wireshark layer. It asks the SIP
- * dissector's fields for (sip_field_reader), hands them to the core on the
- * first pass, keeps the compact result per frame, and renders every visit
- * from that store, so a single pass, `tshark -2` and GUI re-dissection all
- * show the same thing.
+ * Registration and tree writing: the thin Wireshark layer. It finds the SIP
+ * messages of a frame (sip_field_reader), hands their facts to the core on
+ * the first pass, keeps the compact result per frame, and renders every
+ * visit from that store, so a single pass, `tshark -2` and GUI
+ * re-dissection all show the same thing. The site overrides table and the
+ * statistics tree have files of their own.
  */
 #include "wireshark/packet-sipadvisor.h"
 
@@ -17,15 +18,14 @@
 #include "core/site_overrides.h"
 #include "wireshark/compat.h"
 #include "wireshark/sip_field_reader.h"
+#include "wireshark/site_overrides_uat.h"
+#include "wireshark/statistics.h"
 
 #include <epan/expert.h>
 #include <epan/packet.h>
 #include <epan/prefs.h>
 #include <epan/proto_data.h>
-#include <epan/stats_tree.h>
 #include <epan/tap.h>
-#include <epan/uat.h>
-#include <wsutil/report_message.h>
 
 #include <cmath>
 #include <memory>
@@ -115,33 +115,9 @@ const enum_val_t routine_severity_values[] = {
     {NULL, NULL, -1},
 };
 
-/* Site overrides: a UAT table in the user's profile. */
-struct OverrideUatRecord {
-    char *code;
-    char *severity;
-    char *meaning;
-    char *cause;
-    char *fix;
-};
-OverrideUatRecord *override_records = nullptr;
-guint override_record_count = 0;
-core::SiteOverrides site_overrides;
-bool site_overrides_dirty = true;
 expert_field ei_site[4] = {EI_INIT, EI_INIT, EI_INIT, EI_INIT}; /* by Severity */
 /* A response whose evidence changed its severity (e.g. a repeated 401). */
 expert_field ei_evidence[4] = {EI_INIT, EI_INIT, EI_INIT, EI_INIT};
-
-/* Statistics > SIP Advisor (tshark -z sipadvisor,tree) reads these. */
-int sipadvisor_tap = -1;
-struct TapRecord {
-    uint16_t status_code;             /* 0 for a request */
-    core::Severity severity;
-    const char *request_method;       /* packet scope; "" when unknown */
-    int etag_state;                   /* core::EtagState, -1 when none */
-    uint32_t redirect_follows;
-    uint32_t redirect_ignored;
-    bool redirect_without_contact;
-};
 
 /* The per-frame record, in wmem file scope: the annotations of the SIP PDUs
  * of that frame worth showing, in tree order. */
@@ -315,7 +291,7 @@ void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info 
 {
     const core::ResponseAdvice advice = core::advise(pdu.status_code);
     const core::ResponseRecord &record = *advice.record;
-    const core::SiteOverride *site = site_overrides.find(advice.code);
+    const core::SiteOverride *site = site_overrides().find(advice.code);
     core::EffectiveAdvice effective = core::effective_advice(advice, site);
     const core::PduDetail *detail = annotation_store.detail(pdu);
     const core::EvidenceFindings *evidence = detail && detail->evidence ? &*detail->evidence : nullptr;
@@ -474,7 +450,7 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         !(proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)))
         tree = nullptr;
     const bool expert_wanted = tree != nullptr || have_tap_listener(expert_tap_id);
-    const bool tap_wanted = have_tap_listener(sipadvisor_tap);
+    const bool tap_wanted = have_tap_listener(statistics_tap());
     if (!tree && !expert_wanted && !tap_wanted)
         return 0;
     for (uint32_t i = 0; i < record->count; ++i) {
@@ -491,27 +467,9 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         else
             render_response(pdu, tvb, pinfo, tree, expert_wanted, tap);
         if (tap)
-            tap_queue_packet(sipadvisor_tap, pinfo, tap);
+            tap_queue_packet(statistics_tap(), pinfo, tap);
     }
     return tvb_captured_length(tvb);
-}
-
-/* Reads the UAT rows into the site table; bad rows are reported once per
- * change of the table and skipped. */
-void load_site_overrides()
-{
-    if (!site_overrides_dirty)
-        return;
-    site_overrides_dirty = false;
-    std::vector<core::SiteOverrideRow> rows;
-    for (guint i = 0; i < override_record_count; ++i) {
-        const OverrideUatRecord &record = override_records[i];
-        rows.push_back({record.code ? record.code : "", record.severity ? record.severity : "",
-                        record.meaning ? record.meaning : "", record.cause ? record.cause : "",
-                        record.fix ? record.fix : ""});
-    }
-    for (const std::string &problem : site_overrides.load(rows))
-        report_failure("sipadvisor site overrides (sipadvisor_site_overrides), %s", problem.c_str());
 }
 
 /* Applies the routine-severity preference to the expert entries of the
@@ -543,155 +501,7 @@ void init_sipadvisor(void)
     correlation_engine = std::make_unique<core::CorrelationEngine>(limits);
     apply_routine_severity();
     if (enabled)
-        load_site_overrides();
-}
-
-/* --- Site overrides UAT ------------------------------------------------- */
-
-void *override_copy_cb(void *destination, const void *source, size_t)
-{
-    auto *to = static_cast<OverrideUatRecord *>(destination);
-    const auto *from = static_cast<const OverrideUatRecord *>(source);
-    to->code = g_strdup(from->code);
-    to->severity = g_strdup(from->severity);
-    to->meaning = g_strdup(from->meaning);
-    to->cause = g_strdup(from->cause);
-    to->fix = g_strdup(from->fix);
-    return to;
-}
-
-void override_free_cb(void *record)
-{
-    auto *row = static_cast<OverrideUatRecord *>(record);
-    g_free(row->code);
-    g_free(row->severity);
-    g_free(row->meaning);
-    g_free(row->cause);
-    g_free(row->fix);
-}
-
-/* Never refuses a row: Wireshark stops loading the table at the first
- * refused row, which would drop the good rows after it. Rows are checked
- * in load_site_overrides(), where a bad one is reported and skipped. */
-ws_compat::uat_bool override_update_cb(void *, char **)
-{
-    site_overrides_dirty = true;
-    return TRUE;
-}
-
-void override_post_update_cb(void)
-{
-    site_overrides_dirty = true;
-}
-
-#define SIPADVISOR_UAT_STRING(field)                                                                   \
-    void override_##field##_set_cb(void *record, const char *text, unsigned length, const void *,     \
-                                   const void *)                                                      \
-    {                                                                                                 \
-        auto *row = static_cast<OverrideUatRecord *>(record);                                         \
-        g_free(row->field);                                                                           \
-        row->field = g_strndup(text, length);                                                         \
-    }                                                                                                 \
-    void override_##field##_tostr_cb(void *record, char **out, unsigned *length, const void *,       \
-                                     const void *)                                                    \
-    {                                                                                                 \
-        const auto *row = static_cast<const OverrideUatRecord *>(record);                             \
-        *out = g_strdup(row->field ? row->field : "");                                                \
-        *length = static_cast<unsigned>(strlen(*out));                                                \
-    }
-SIPADVISOR_UAT_STRING(code)
-SIPADVISOR_UAT_STRING(severity)
-SIPADVISOR_UAT_STRING(meaning)
-SIPADVISOR_UAT_STRING(cause)
-SIPADVISOR_UAT_STRING(fix)
-#undef SIPADVISOR_UAT_STRING
-
-uat_field_t make_uat_field(const char *name, const char *title, const char *description, uat_fld_set_cb_t set,
-                           uat_fld_tostr_cb_t tostr)
-{
-    uat_field_t field{};
-    field.name = name;
-    field.title = title;
-    field.mode = PT_TXTMOD_STRING;
-    field.cb.set = set;
-    field.cb.tostr = tostr;
-    field.desc = description;
-    return field;
-}
-
-/* --- Statistics > SIP Advisor ------------------------------------------ */
-
-const char *const kStatResponses = "SIP responses by class and code";
-const char *const kStatMethods = "Responses by request method";
-const char *const kStatEtags = "412 to PUBLISH: entity-tag state";
-const char *const kStatRedirects = "Redirects (3xx)";
-int stat_responses = -1, stat_methods = -1, stat_etags = -1, stat_redirects = -1;
-
-/* The advice in a word, for each statistics row. */
-const char *advice_word(core::Severity severity)
-{
-    switch (severity) {
-    case core::Severity::chat: return "routine";
-    case core::Severity::note: return "expected";
-    case core::Severity::warn: return "check";
-    case core::Severity::error: return "fix";
-    }
-    return "check";
-}
-
-const char *etag_state_row(int state)
-{
-    switch (static_cast<core::EtagState>(state)) {
-    case core::EtagState::superseded: return "superseded [client: send the latest SIP-ETag]";
-    case core::EtagState::removed: return "removed [client: publish afresh]";
-    case core::EtagState::expired: return "expired [client: refresh sooner]";
-    case core::EtagState::unknown: return "unknown [client: publish afresh]";
-    case core::EtagState::live: return "live [server lost state]";
-    }
-    return "unknown [client: publish afresh]";
-}
-
-void stats_init(stats_tree *st)
-{
-    stat_responses = stats_tree_create_node(st, kStatResponses, 0, STAT_DT_INT, TRUE);
-    stat_methods = stats_tree_create_node(st, kStatMethods, 0, STAT_DT_INT, TRUE);
-    stat_etags = stats_tree_create_node(st, kStatEtags, 0, STAT_DT_INT, TRUE);
-    stat_redirects = stats_tree_create_node(st, kStatRedirects, 0, STAT_DT_INT, TRUE);
-}
-
-tap_packet_status stats_packet(stats_tree *st, packet_info *, epan_dissect_t *, const void *data, tap_flags_t)
-{
-    const auto *tap = static_cast<const TapRecord *>(data);
-    if (tap->status_code == 0) {
-        if (tap->redirect_follows)
-            tick_stat_node(st, "request followed a 3xx [ok]", stat_redirects, FALSE);
-        if (tap->redirect_ignored)
-            tick_stat_node(st, "request ignored a 301 [update routing]", stat_redirects, FALSE);
-        return TAP_PACKET_REDRAW;
-    }
-    const core::ResponseAdvice advice = core::advise(tap->status_code);
-    tick_stat_node(st, kStatResponses, 0, FALSE);
-    int class_node = tick_stat_node(st, core::response_class_name(advice.code), stat_responses, TRUE);
-    char row[128];
-    g_snprintf(row, sizeof row, "%u %s [%s]", advice.code, core::advice_phrase(advice).c_str(),
-               advice_word(tap->severity));
-    tick_stat_node(st, row, class_node, FALSE);
-    if (tap->request_method && *tap->request_method) {
-        tick_stat_node(st, kStatMethods, 0, FALSE);
-        int method_node = tick_stat_node(st, tap->request_method, stat_methods, TRUE);
-        tick_stat_node(st, core::response_class_name(advice.code), method_node, FALSE);
-    }
-    if (tap->etag_state >= 0) {
-        tick_stat_node(st, kStatEtags, 0, FALSE);
-        tick_stat_node(st, etag_state_row(tap->etag_state), stat_etags, FALSE);
-    }
-    if (advice.code >= 300 && advice.code <= 399) {
-        tick_stat_node(st, kStatRedirects, 0, FALSE);
-        tick_stat_node(st, "3xx responses", stat_redirects, FALSE);
-        if (tap->redirect_without_contact)
-            tick_stat_node(st, "3xx without Contact [protocol violation]", stat_redirects, FALSE);
-    }
-    return TAP_PACKET_REDRAW;
+        reload_site_overrides();
 }
 
 /* The capture file closed (or is about to be dissected again). */
@@ -903,32 +713,16 @@ void proto_register_sipadvisor(void)
                                    "1xx/2xx), or no entry at all.",
                                    &pref_routine_severity, routine_severity_values, FALSE);
 
-    static uat_field_t override_fields[] = {
-        make_uat_field("code", "Code", "Status code 100..699 (registered or not)", override_code_set_cb,
-                       override_code_tostr_cb),
-        make_uat_field("severity", "Severity", "chat, note, warn or error; empty keeps the built-in one",
-                       override_severity_set_cb, override_severity_tostr_cb),
-        make_uat_field("meaning", "Meaning", "What this code means at your site; empty keeps the built-in text",
-                       override_meaning_set_cb, override_meaning_tostr_cb),
-        make_uat_field("cause", "Likely cause", "Empty keeps the built-in text", override_cause_set_cb,
-                       override_cause_tostr_cb),
-        make_uat_field("fix", "Fix", "Empty keeps the built-in text", override_fix_set_cb, override_fix_tostr_cb),
-        UAT_END_FIELDS,
-    };
-    uat_t *overrides = uat_new("SIP Advisor site overrides", sizeof(OverrideUatRecord), "sipadvisor_site_overrides",
-                               TRUE, &override_records, &override_record_count, UAT_AFFECTS_DISSECTION,
-                               nullptr, override_copy_cb, override_update_cb, override_free_cb,
-                               override_post_update_cb, nullptr, override_fields);
     prefs_register_uat_preference(prefs, "site_overrides", "Site overrides",
                                   "Your own meaning, cause, fix or severity for a response code, layered over "
                                   "the built-in knowledge base.",
-                                  overrides);
+                                  register_site_overrides_uat());
 
-    sipadvisor_tap = register_tap("sipadvisor");
+    register_statistics_tap();
 }
 
 void proto_reg_handoff_sipadvisor(void)
 {
-    stats_tree_register_plugin("sipadvisor", "sipadvisor", "SIP Advisor", 0, stats_packet, stats_init, nullptr);
+    register_statistics_tree();
     sip_fields_available = field_reader.resolve_fields();
 }
