@@ -32,6 +32,43 @@ const char *etag_state_name(EtagState state)
     return "unknown";
 }
 
+std::string without_frame_references(const std::string &text)
+{
+    static const std::string kFrame = "frame ";
+    std::string out;
+    out.reserve(text.size());
+    size_t i = 0;
+    while (i < text.size()) {
+        size_t found = text.find(kFrame, i);
+        size_t digits = found == std::string::npos ? found : found + kFrame.size();
+        size_t end = digits;
+        while (end != std::string::npos && end < text.size() && text[end] >= '0' && text[end] <= '9')
+            ++end;
+        if (found == std::string::npos || end == digits) {
+            /* no "frame <digits>" from here on (or "frame" not followed by one) */
+            size_t stop = found == std::string::npos ? text.size() : digits;
+            out.append(text, i, stop - i);
+            i = stop;
+            continue;
+        }
+        /* Drop the reference with the words that lead into it. */
+        size_t start = found;
+        for (const char *lead : {" in ", ", ", " ("}) {
+            size_t length = std::char_traits<char>::length(lead);
+            if (start >= i + length && text.compare(start - length, length, lead) == 0) {
+                start -= length;
+                break;
+            }
+        }
+        out.append(text, i, start - i);
+        i = end;
+        if (start < found && text[start] == ' ' && text.compare(start, 2, " (") == 0 && i < text.size() &&
+            text[i] == ')')
+            ++i; /* the closing parenthesis of " (frame 4)" */
+    }
+    return out;
+}
+
 std::string shortened(const std::string &text, size_t limit)
 {
     if (text.size() <= limit)

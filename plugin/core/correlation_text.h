@@ -22,6 +22,13 @@ std::string etag_diagnosis_message(const EtagDiagnosis &diagnosis);
 /* Why a response has no request frame, for Expert Info; empty when it has. */
 std::string request_match_message(RequestMatch match, uint32_t request_frame);
 
+/* The expert line of a message without its frame references (" in frame
+ * 12", " (frame 4)", ", frame 14"): Expert Info and `tshark -z expert`
+ * group entries by their text, so a frame number would make every entry
+ * its own group (and tshark's summary slow on large captures). The
+ * frames stay in the fields. */
+std::string without_frame_references(const std::string &text);
+
 /* Text from the capture shown inside a message: at most `limit` bytes,
  * cut with "...". */
 std::string shortened(const std::string &text, size_t limit = 48);

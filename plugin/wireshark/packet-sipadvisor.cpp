@@ -210,8 +210,10 @@ void render_request_match(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_
     default: break;
     }
     if (entry)
-        expert_add_info_format(pinfo, top, entry, "%s",
-                               core::request_match_message(pdu.request_match, pdu.request_frame).c_str());
+        expert_add_info_format(
+            pinfo, top, entry, "%s",
+            core::without_frame_references(core::request_match_message(pdu.request_match, pdu.request_frame))
+                .c_str());
 }
 
 void render_etag(const core::EtagDiagnosis &etag, tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
@@ -250,7 +252,8 @@ void render_etag(const core::EtagDiagnosis &etag, tvbuff_t *tvb, packet_info *pi
     case core::EtagState::unknown: entry = &ei_etag_unknown; break;
     case core::EtagState::live: entry = &ei_etag_live; break;
     }
-    expert_add_info_format(pinfo, etag_item, entry, "%s", core::etag_diagnosis_message(etag).c_str());
+    expert_add_info_format(pinfo, etag_item, entry, "%s",
+                           core::without_frame_references(core::etag_diagnosis_message(etag)).c_str());
 }
 
 void render_redirect(const core::RedirectInfo &redirect, uint32_t frame, tvbuff_t *tvb, packet_info *pinfo,
@@ -350,11 +353,14 @@ void render_response(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info 
                 item.label.c_str(), item.value.c_str()));
 
     if (expert_wanted) {
-        /* The evidence's own sentence is more specific than the summary. */
-        std::string message = site ? site_expert_message(advice, effective, *site)
-                              : evidence && !evidence->fix.empty()
-                                  ? std::to_string(advice.code) + " " + phrase + ": " + evidence->fix
-                                  : core::advice_expert_message(advice);
+        /* The evidence's own sentence is more specific than the summary;
+         * its frame references stay in the fields (see
+         * without_frame_references). */
+        std::string message =
+            site ? site_expert_message(advice, effective, *site)
+            : evidence && !evidence->fix.empty()
+                ? core::without_frame_references(std::to_string(advice.code) + " " + phrase + ": " + evidence->fix)
+                : core::advice_expert_message(advice);
         if (site && site->severity)
             expert_add_info_format(pinfo, top, &ei_site[static_cast<int>(*site->severity)], "%s", message.c_str());
         else if (evidence_severity)
@@ -414,6 +420,7 @@ void render_request(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *
             std::string message = summary;
             if (!evidence->fix.empty())
                 message += ". " + evidence->fix;
+            message = core::without_frame_references(message);
             expert_add_info_format(pinfo, top, &ei_evidence[static_cast<int>(severity)], "%s", message.c_str());
         }
     }
@@ -422,11 +429,7 @@ void render_request(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *
     if (detail->redirect_ignored) {
         proto_item *item = add_frame_link(subtree, hf_redirect_ignored, tvb, detail->redirect_ignored);
         if (expert_wanted)
-            expert_add_info_format(pinfo, item, &ei_redirect_ignored,
-                                   "Request still targets the URI that the 301 in frame %u moved: the client "
-                                   "ignores a permanent move. Fix: update its address book or routing table "
-                                   "to the 301's Contact.",
-                                   detail->redirect_ignored);
+            expert_add_info(pinfo, item, &ei_redirect_ignored);
     }
 }
 
@@ -567,7 +570,10 @@ void register_expert_entries()
                                    "3xx without Contact: the client has nowhere to go (RFC 3261 section 21.3)",
                                    EXPFILL}},
         {&ei_redirect_ignored, {"sipadvisor.redirect.ignores_301", PI_SEQUENCE, PI_WARN,
-                                "Request ignores a 301 Moved Permanently", EXPFILL}},
+                                "Request still targets a URI that a 301 Moved Permanently moved: the client "
+                                "ignores a permanent move. Fix: update its address book or routing table to the "
+                                "301's Contact",
+                                EXPFILL}},
     };
     expert_register_field_array(module, correlation_entries, G_N_ELEMENTS(correlation_entries));
 

@@ -112,6 +112,25 @@ void shortening_keeps_utf8_whole(void **)
     assert_string_equal(shortened("short").c_str(), "short");
 }
 
+void expert_lines_lose_frame_numbers(void **)
+{
+    assert_string_equal(
+        without_frame_references("Routine challenge: resend the REGISTER in frame 5 with Authorization").c_str(),
+        "Routine challenge: resend the REGISTER with Authorization");
+    assert_string_equal(without_frame_references("412: SIP-If-Match e1 was superseded by e2 (frame 4): the client")
+                            .c_str(),
+                        "412: SIP-If-Match e1 was superseded by e2: the client");
+    assert_string_equal(without_frame_references("was removed (Expires: 0, frame 14). Fix: x").c_str(),
+                        "was removed (Expires: 0). Fix: x");
+    assert_string_equal(without_frame_references("the CANCEL in frame 63 ended the INVITE in frame 59 before").c_str(),
+                        "the CANCEL ended the INVITE before");
+    assert_string_equal(without_frame_references("compare the MESSAGE in frame 45's body").c_str(),
+                        "compare the MESSAGE's body");
+    assert_string_equal(without_frame_references("no frame here; a frameless frame x").c_str(),
+                        "no frame here; a frameless frame x");
+    assert_string_equal(without_frame_references("").c_str(), "");
+}
+
 void request_match_messages(void **)
 {
     assert_true(request_match_message(RequestMatch::matched_branch, 1).empty());
@@ -131,6 +150,7 @@ int main(void)
         cmocka_unit_test(every_state_names_tag_frames_and_fix),
         cmocka_unit_test(messages_fit_an_expert_line),
         cmocka_unit_test(shortening_keeps_utf8_whole),
+        cmocka_unit_test(expert_lines_lose_frame_numbers),
         cmocka_unit_test(request_match_messages),
     };
     return cmocka_run_group_tests_name("correlation_text", tests, nullptr, nullptr);
