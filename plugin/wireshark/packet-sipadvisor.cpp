@@ -85,8 +85,8 @@ expert_field ei_redirect_ignored = EI_INIT;
 
 /* One expert-info entry per advice slot (see core::advise): users retune or
  * filter a single code by its name, e.g. sipadvisor.response.486. */
-std::vector<expert_field> ei_advice;
-std::vector<ei_register_info> ei_advice_register;
+expert_field *ei_advice = nullptr;               /* kAdviceSlotCount entries */
+ei_register_info *ei_advice_register = nullptr;  /* kAdviceSlotCount entries */
 
 dissector_handle_t sipadvisor_handle;
 SipFieldReader field_reader;
@@ -479,7 +479,7 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
  * codes whose built-in severity is chat. */
 void apply_routine_severity()
 {
-    for (size_t slot = 0; slot < ei_advice_register.size(); ++slot) {
+    for (size_t slot = 0; slot < core::kAdviceSlotCount; ++slot) {
         expert_field_info &info = ei_advice_register[slot].eiinfo;
         if (core::advice_slot_info(slot).record->severity != core::Severity::chat)
             continue;
@@ -517,8 +517,13 @@ void cleanup_sipadvisor(void)
 
 void register_expert_entries()
 {
-    ei_advice.assign(core::kAdviceSlotCount, expert_field{EI_INIT_EI, -1});
-    ei_advice_register.resize(core::kAdviceSlotCount);
+    /* Allocated once and never freed, like the expert module that points
+     * into them (a static std::vector would be destroyed at exit while
+     * Wireshark still holds the pointers). */
+    ei_advice = g_new0(expert_field, core::kAdviceSlotCount);
+    ei_advice_register = g_new0(ei_register_info, core::kAdviceSlotCount);
+    for (size_t slot = 0; slot < core::kAdviceSlotCount; ++slot)
+        ei_advice[slot] = expert_field{EI_INIT_EI, -1};
     for (size_t slot = 0; slot < core::kAdviceSlotCount; ++slot) {
         const core::AdviceSlotInfo info = core::advice_slot_info(slot);
         gchar *name;
@@ -547,7 +552,7 @@ void register_expert_entries()
                                  {name, group, severity_to_expert(info.record->severity), summary, EXPFILL}};
     }
     expert_module_t *module = expert_register_protocol(proto_sipadvisor);
-    expert_register_field_array(module, ei_advice_register.data(), static_cast<int>(ei_advice_register.size()));
+    expert_register_field_array(module, ei_advice_register, static_cast<int>(core::kAdviceSlotCount));
 
     static ei_register_info correlation_entries[] = {
         {&ei_request_not_in_capture, {"sipadvisor.request.not_in_capture", PI_SEQUENCE, PI_NOTE,

@@ -121,6 +121,8 @@ class Runner:
     def run(self, args, plugin_dir=None):
         env = {"PATH": "/usr/bin:/bin", "HOME": self.stage.home, "LANG": "C.UTF-8",
                "WIRESHARK_PLUGIN_DIR": plugin_dir or self.stage.plugin_dir}
+        # An ASan/UBSan plugin needs its runtimes preloaded into tshark.
+        env.update(harness.sanitizer_env(self.stage.root))
         command = (harness._unprivileged_prefix() + ["env", "-i"] + ["%s=%s" % kv for kv in env.items()]
                    + [self.script] + list(args))  # its shebang: python3 from PATH
         return subprocess.run(command, cwd=self.stage.root, capture_output=True, text=True,
