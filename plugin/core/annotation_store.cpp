@@ -12,13 +12,6 @@ const std::string kOtherMethod = "other";
 constexpr size_t kMaxMethods = 255;
 } // namespace
 
-PduAnnotation AnnotationStore::response_only(uint16_t status_code)
-{
-    PduAnnotation annotation;
-    annotation.status_code = status_code;
-    return annotation;
-}
-
 PduAnnotation AnnotationStore::add(const SipMessageFacts &message, MessageCorrelation &&correlation,
                                    EvidenceFindings &&evidence)
 {

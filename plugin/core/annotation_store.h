@@ -42,8 +42,6 @@ public:
     /* Compacts one PDU's results; the caller keeps the returned entry. */
     PduAnnotation add(const SipMessageFacts &message, MessageCorrelation &&correlation,
                       EvidenceFindings &&evidence = {});
-    /* A response when correlation is switched off: code only. */
-    static PduAnnotation response_only(uint16_t status_code);
 
     /* Whether a request's annotation is worth keeping (it has a verdict). */
     static bool worth_keeping(const PduAnnotation &annotation)
