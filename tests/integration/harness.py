@@ -61,7 +61,7 @@ def _unprivileged_prefix():
 class Stage:
     """A world-readable folder holding the plugin, a HOME and captures."""
 
-    def __init__(self, plugin_path=None, abi=None):
+    def __init__(self, plugin_path=None, abi=None, plugin_name="sipadvisor.so"):
         plugin_path = plugin_path or os.environ.get("SIPADVISOR_PLUGIN")
         abi = abi or os.environ.get("SIPADVISOR_WS_ABI")
         if not plugin_path or not abi:
@@ -71,7 +71,7 @@ class Stage:
         self.plugin_dir = os.path.join(self.root, "plugins")
         epan_dir = os.path.join(self.plugin_dir, abi, "epan")
         os.makedirs(epan_dir)
-        self.plugin = os.path.join(epan_dir, "sipadvisor.so")
+        self.plugin = os.path.join(epan_dir, plugin_name)
         if plugin_path != "-":  # "-": a stage without the plugin, for negative controls
             shutil.copy(plugin_path, self.plugin)
         self.home = os.path.join(self.root, "home")
