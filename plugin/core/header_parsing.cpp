@@ -110,6 +110,19 @@ bool equals_ignore_case(std::string_view a, std::string_view b)
 std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator, size_t max_entries)
 {
     std::vector<std::string_view> parts;
+    if (value.find_first_of("\"(") == std::string_view::npos) {
+        /* No quoted string and no comment: every separator counts. This
+         * runs for most Contact and list headers. */
+        size_t start = 0;
+        while (parts.size() < max_entries) {
+            size_t end = value.find(separator, start);
+            parts.push_back(trim(value.substr(start, end == std::string_view::npos ? end : end - start)));
+            if (end == std::string_view::npos)
+                break;
+            start = end + 1;
+        }
+        return parts;
+    }
     bool quoted = false;
     int depth = 0;
     size_t start = 0;

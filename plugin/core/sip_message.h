@@ -93,7 +93,7 @@ struct SipMessageFacts {
     bool has_authorization = false;          /* request carried Authorization or Proxy-Authorization */
     std::optional<uint32_t> max_forwards;
     uint32_t via_count = 0;                  /* number of Via header values */
-    std::vector<std::string> sdp_codecs;     /* encoding names of the SDP offer, in m= line order (RFC 3264
+    std::vector<std::string> sdp_codecs;     /* requests only: encoding names of the SDP offer, in m= line order (RFC 3264
                                                 preference order), e.g. "PCMU" */
     /* An empty list above cannot tell "header absent" from "header with
      * no value", which RFC 3261 §20.5 treats differently for Allow. */

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <cstring>
 
 namespace sipadvisor::core {
 
@@ -16,6 +17,41 @@ namespace {
 bool is_blank(char c)
 {
     return c == ' ' || c == '\t';
+}
+
+char ascii_lower(char c)
+{
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+/* Whether `c` occurs in text[from, to): memchr, because the callers below
+ * run for every header of every message and most values hold no quote. */
+bool contains(std::string_view text, size_t from, size_t to, char c)
+{
+    return from < to && std::memchr(text.data() + from, c, to - from) != nullptr;
+}
+
+/* Printable ASCII only (0x20..0x7e), eight bytes at a time: nearly every
+ * value of every message is, and then make_displayable() has nothing to do.
+ * A byte b < 0x20 or b > 0x7e sets its top bit in (b - 0x20) & ~b or in
+ * (b + 0x01) | b; carries between bytes cannot hide the first such byte. */
+bool printable_ascii(std::string_view text)
+{
+    constexpr uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr uint64_t kHigh = 0x8080808080808080ULL;
+    size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        uint64_t x;
+        std::memcpy(&x, text.data() + i, sizeof x);
+        if ((((x - kOnes * 0x20) & ~x) | ((x + kOnes * 0x01) | x)) & kHigh)
+            return false;
+    }
+    for (; i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c < 0x20 || c > 0x7e)
+            return false;
+    }
+    return true;
 }
 
 std::string_view trim(std::string_view text)
@@ -44,6 +80,8 @@ std::string bounded(std::string_view text, size_t limit)
  * line, whatever bytes the capture holds. Invalid bytes become '?'. */
 void make_displayable(std::string &text)
 {
+    if (printable_ascii(text))
+        return;
     for (size_t i = 0; i < text.size();) {
         unsigned char c = static_cast<unsigned char>(text[i]);
         if (c < 0x80) {
@@ -125,12 +163,18 @@ bool next_line(std::string_view bytes, size_t &position, std::string_view &line)
  * without allocating: this runs for every Via, From and To. */
 std::string_view parameter(std::string_view params, std::string_view name)
 {
+    const bool has_quotes = contains(params, 0, params.size(), '"');
     size_t i = 0;
     while (i < params.size()) {
         /* one ';'-separated item, quotes respected */
         size_t start = i;
+        if (!has_quotes) {
+            i = params.find(';', i);
+            if (i == std::string_view::npos)
+                i = params.size();
+        }
         bool quoted = false;
-        for (; i < params.size(); ++i) {
+        for (; has_quotes && i < params.size(); ++i) {
             char c = params[i];
             if (c == '\\' && quoted)
                 ++i;
@@ -155,6 +199,11 @@ std::string_view parameter(std::string_view params, std::string_view name)
 /* Where the first comma outside quotes and <...> is, or npos. */
 size_t top_level_comma(std::string_view value, size_t from = 0)
 {
+    /* Usual case first: no quote and no '<' before the next comma. */
+    size_t comma = value.find(',', from);
+    size_t end = comma == std::string_view::npos ? value.size() : comma;
+    if (!contains(value, from, end, '"') && !contains(value, from, end, '<'))
+        return comma;
     bool quoted = false;
     int angle = 0;
     for (size_t i = from; i < value.size(); ++i) {
@@ -344,7 +393,7 @@ Header accept_language_or_other(std::string_view lower)
 Header classify(std::string_view name)
 {
     if (name.size() == 1) {
-        switch (std::tolower(static_cast<unsigned char>(name[0]))) {
+        switch (ascii_lower(name[0])) {
         case 'v': return Header::via;
         case 'i': return Header::call_id;
         case 'f': return Header::from;
@@ -365,7 +414,7 @@ Header classify(std::string_view name)
     if (name.size() > sizeof lower)
         return Header::other;
     for (size_t i = 0; i < name.size(); ++i)
-        lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
+        lower[i] = ascii_lower(name[i]);
     const std::string_view n(lower, name.size());
     switch (n.size()) {
     case 2: return n == "to" ? Header::to : Header::other;
@@ -624,7 +673,11 @@ bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, cons
     }
     flush();
 
-    if (ended && position < bytes.size() && media_type(facts.content_type) == "application/sdp") {
+    /* Only a request's offer is read: the evidence compares the codecs a
+     * client offered with a 488/606 (core/evidence.h); an answer in a
+     * response is never used. */
+    if (facts.is_request && ended && position < bytes.size() &&
+        media_type(facts.content_type) == "application/sdp") {
         size_t available = bytes.size() - position;
         size_t length = content_length ? std::min<size_t>(*content_length, available) : available;
         read_sdp_codecs(bytes.substr(position, std::min(length, limits.max_body_bytes)), facts, limits);

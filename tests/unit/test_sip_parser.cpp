@@ -212,6 +212,58 @@ void values_are_valid_utf8_on_one_line(void **)
     assert_string_equal(facts->warnings[0].text.c_str(), "caf\xc3\xa9 ??? ???");
 }
 
+/* The displayability check reads eight bytes at a time: every byte value
+ * that is not printable ASCII, at every position of a value (each lane of
+ * the 8-byte word and the tail), next to printable neighbours of every kind,
+ * must still be replaced. */
+void every_unprintable_byte_in_every_lane_is_replaced(void **)
+{
+    for (int byte = 0; byte < 256; ++byte) {
+        const bool printable = byte >= 0x20 && byte <= 0x7e;
+        if (printable || byte == '\r' || byte == '\n')
+            continue;
+        for (size_t position = 0; position < 19; ++position) {
+            for (char neighbour : {'a', ' ', '~', '!', '\x7e'}) {
+                std::string value(19, neighbour);
+                value[position] = static_cast<char>(byte);
+                std::string message = "SIP/2.0 200 OK\r\nCall-ID: <" + value + ">\r\n\r\n";
+                std::optional<SipMessageFacts> facts = parse_sip_message(message);
+                assert_true(facts.has_value());
+                const std::string &id = facts->call_id;
+                for (char c : id)
+                    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f)
+                        fail_msg("byte 0x%02x at %zu left a control character in \"%s\"", byte, position,
+                                 id.c_str());
+                /* A lone byte >= 0x80 is never valid UTF-8: it must be gone. */
+                if (byte >= 0x80 && id.find(static_cast<char>(byte)) != std::string::npos)
+                    fail_msg("byte 0x%02x at %zu kept", byte, position);
+            }
+        }
+    }
+    /* And printable values are left exactly as they were. */
+    std::string all;
+    for (int c = 0x21; c <= 0x7e; ++c)
+        all += static_cast<char>(c);
+    std::optional<SipMessageFacts> facts = parse_sip_message("SIP/2.0 200 OK\r\nSIP-ETag: " + all + "\r\n\r\n");
+    assert_true(facts.has_value());
+    assert_string_equal(facts->sip_etag.c_str(), all.c_str());
+}
+
+/* Codecs are read from a request's offer only (the evidence never uses an
+ * answer), so a response with SDP leaves the list empty. */
+void sdp_codecs_come_from_requests_only(void **)
+{
+    std::string invite = kInvite;
+    std::string body = invite.substr(invite.find("\r\n\r\n") + 4);
+    std::string answer = "SIP/2.0 200 OK\r\nCall-ID: c1\r\nCSeq: 314 INVITE\r\nContent-Type: application/sdp\r\n"
+                         "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    std::optional<SipMessageFacts> facts = parse_sip_message(answer);
+    assert_true(facts.has_value());
+    assert_int_equal(facts->status_code, 200);
+    assert_true(facts->sdp_codecs.empty());
+    assert_int_equal(parse_sip_message(invite)->sdp_codecs.size(), 3);
+}
+
 void truncated_message_does_not_overrun(void **)
 {
     std::string whole = kInvite;
@@ -234,6 +286,8 @@ int main(void)
         cmocka_unit_test(invalid_codes_are_kept_for_the_advisor),
         cmocka_unit_test(hostile_values_are_bounded),
         cmocka_unit_test(values_are_valid_utf8_on_one_line),
+        cmocka_unit_test(every_unprintable_byte_in_every_lane_is_replaced),
+        cmocka_unit_test(sdp_codecs_come_from_requests_only),
         cmocka_unit_test(truncated_message_does_not_overrun),
     };
     return cmocka_run_group_tests_name("sip_parser", tests, nullptr, nullptr);
