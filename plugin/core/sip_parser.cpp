@@ -64,7 +64,7 @@ std::string_view trim(std::string_view text)
 }
 
 /* At most `limit` bytes, cut on a UTF-8 boundary. */
-std::string bounded(std::string_view text, size_t limit)
+std::string_view bounded_view(std::string_view text, size_t limit)
 {
     if (text.size() > limit) {
         size_t cut = limit;
@@ -72,7 +72,20 @@ std::string bounded(std::string_view text, size_t limit)
             --cut;
         text = text.substr(0, cut);
     }
-    return std::string(text);
+    return text;
+}
+
+std::string bounded(std::string_view text, size_t limit)
+{
+    return std::string(bounded_view(text, limit));
+}
+
+/* `target` = at most `limit` bytes of `text`, into the capacity `target`
+ * already has: the reader reuses one SipMessageFacts per message slot, so
+ * after the first frames most values need no allocation. */
+void assign_bounded(std::string &target, std::string_view text, size_t limit)
+{
+    target.assign(bounded_view(text, limit));
 }
 
 /* Valid UTF-8 without control characters, in place: these strings become
@@ -279,18 +292,17 @@ void read_via(std::string_view value, SipMessageFacts &facts, const SipParseLimi
     size_t transport_end = 0;
     while (transport_end < rest.size() && !is_blank(rest[transport_end]) && rest[transport_end] != ';')
         ++transport_end;
-    facts.via_transport = bounded(rest.substr(0, transport_end), limits.max_text);
+    assign_bounded(facts.via_transport, rest.substr(0, transport_end), limits.max_text);
     rest = trim(rest.substr(transport_end));
     size_t sent_by_end = rest.find(';');
     std::string_view sent_by = trim(rest.substr(0, sent_by_end));
     /* "host : port" is legal; keep it compact. */
-    std::string compact;
-    for (char c : sent_by)
-        if (!is_blank(c))
-            compact += c;
-    facts.via_sent_by = bounded(compact, limits.max_text);
+    assign_bounded(facts.via_sent_by, sent_by, limits.max_text);
+    if (facts.via_sent_by.find_first_of(" \t") != std::string::npos)
+        facts.via_sent_by.erase(std::remove_if(facts.via_sent_by.begin(), facts.via_sent_by.end(), is_blank),
+                                facts.via_sent_by.end());
     if (sent_by_end != std::string_view::npos)
-        facts.via_branch = bounded(parameter(rest.substr(sent_by_end), "branch"), limits.max_text);
+        assign_bounded(facts.via_branch, parameter(rest.substr(sent_by_end), "branch"), limits.max_text);
 }
 
 void read_contacts(std::string_view value, SipMessageFacts &facts, const SipParseLimits &limits)
@@ -467,7 +479,7 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
     case Header::via: read_via(value, facts, limits); break;
     case Header::call_id:
         if (facts.call_id.empty())
-            facts.call_id = bounded(value, limits.max_text);
+            assign_bounded(facts.call_id, value, limits.max_text);
         break;
     case Header::cseq: {
         if (!facts.cseq_method.empty())
@@ -476,33 +488,33 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
         if (std::optional<uint32_t> number = parse_delta_seconds(value.substr(0, space)))
             facts.cseq_seq = *number;
         if (space != std::string_view::npos)
-            facts.cseq_method = bounded(trim(value.substr(space)), limits.max_text);
+            assign_bounded(facts.cseq_method, trim(value.substr(space)), limits.max_text);
         break;
     }
     case Header::from:
         if (facts.from_tag.empty()) {
             split_address(value, uri, params);
-            facts.from_tag = bounded(parameter(params, "tag"), limits.max_text);
+            assign_bounded(facts.from_tag, parameter(params, "tag"), limits.max_text);
         }
         break;
     case Header::to:
         if (facts.to_tag.empty()) {
             split_address(value, uri, params);
-            facts.to_tag = bounded(parameter(params, "tag"), limits.max_text);
+            assign_bounded(facts.to_tag, parameter(params, "tag"), limits.max_text);
         }
         break;
     case Header::contact: read_contacts(value, facts, limits); break;
     case Header::event:
         if (facts.event.empty())
-            facts.event = bounded(trim(value.substr(0, value.find(';'))), limits.max_text);
+            assign_bounded(facts.event, trim(value.substr(0, value.find(';'))), limits.max_text);
         break;
     case Header::sip_etag:
         if (facts.sip_etag.empty())
-            facts.sip_etag = bounded(value, limits.max_text);
+            assign_bounded(facts.sip_etag, value, limits.max_text);
         break;
     case Header::sip_if_match:
         if (facts.sip_if_match.empty())
-            facts.sip_if_match = bounded(value, limits.max_text);
+            assign_bounded(facts.sip_if_match, value, limits.max_text);
         break;
     case Header::expires:
         if (!facts.expires)
@@ -512,7 +524,7 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
         if (!facts.retry_after) {
             RetryAfterValue retry = parse_retry_after(value);
             facts.retry_after = retry.seconds;
-            facts.retry_after_comment = bounded(retry.comment, limits.max_text);
+            assign_bounded(facts.retry_after_comment, retry.comment, limits.max_text);
         }
         break;
     case Header::min_expires:
@@ -544,7 +556,7 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
     case Header::accept_language: append_tokens(facts.accept_language, value, limits); break;
     case Header::content_type:
         if (facts.content_type.empty())
-            facts.content_type = bounded(value, limits.max_text);
+            assign_bounded(facts.content_type, value, limits.max_text);
         break;
     case Header::content_length:
         if (!content_length)
@@ -569,7 +581,7 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
     case Header::www_authenticate:
     case Header::proxy_authenticate:
         if (facts.auth_realm.empty())
-            facts.auth_realm = bounded(parse_auth_realm(value), limits.max_text);
+            assign_bounded(facts.auth_realm, parse_auth_realm(value), limits.max_text);
         break;
     case Header::authorization:
     case Header::proxy_authorization: facts.has_authorization = true; break;
@@ -614,9 +626,48 @@ bool read_start_line(std::string_view line, SipMessageFacts &facts, const SipPar
             c != '%' && c != '*' && c != '+' && c != '`' && c != '\'' && c != '~')
             return false;
     facts.is_request = true;
-    facts.method = bounded(method, limits.max_text);
-    facts.request_uri = bounded(trim(line.substr(first + 1, last - first - 1)), limits.max_text);
+    assign_bounded(facts.method, method, limits.max_text);
+    assign_bounded(facts.request_uri, trim(line.substr(first + 1, last - first - 1)), limits.max_text);
     return true;
+}
+
+/* Back to a default-constructed SipMessageFacts, but strings and lists keep
+ * their buffers for the next message read into the same slot. */
+void reset_keeping_capacity(SipMessageFacts &facts)
+{
+    /* A new member needs a line below. Where the size is known (libstdc++
+     * on x86-64, as in CI) this fails the build until it has one. */
+#if defined(__GLIBCXX__) && defined(__x86_64__)
+    static_assert(sizeof(SipMessageFacts) == 960, "SipMessageFacts changed: update reset_keeping_capacity()");
+#endif
+    facts.frame = 0;
+    facts.time = 0.0;
+    facts.is_request = false;
+    facts.status_code = 0;
+    facts.cseq_seq = 0;
+    for (std::string *text : {&facts.method, &facts.request_uri, &facts.call_id, &facts.cseq_method,
+                              &facts.from_tag, &facts.to_tag, &facts.via_branch, &facts.via_sent_by,
+                              &facts.via_transport, &facts.src_endpoint, &facts.dst_endpoint, &facts.event,
+                              &facts.sip_etag, &facts.sip_if_match, &facts.retry_after_comment,
+                              &facts.content_type, &facts.auth_realm})
+        text->clear();
+    facts.expires.reset();
+    facts.contacts.clear();
+    facts.retry_after.reset();
+    facts.min_expires.reset();
+    facts.min_se.reset();
+    facts.session_expires.reset();
+    for (std::vector<std::string> *list : {&facts.allow, &facts.unsupported, &facts.require, &facts.proxy_require,
+                                           &facts.supported, &facts.allow_events, &facts.accept,
+                                           &facts.accept_encoding, &facts.accept_language, &facts.sdp_codecs})
+        list->clear();
+    facts.warnings.clear();
+    facts.reasons.clear();
+    facts.has_authorization = false;
+    facts.max_forwards.reset();
+    facts.via_count = 0;
+    facts.has_allow = false;
+    facts.has_allow_events = false;
 }
 
 } // namespace
@@ -631,6 +682,7 @@ std::optional<SipMessageFacts> parse_sip_message(std::string_view bytes, const S
 
 bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, const SipParseLimits &limits)
 {
+    reset_keeping_capacity(facts);
     size_t position = 0;
     std::string_view line;
     /* RFC 3261 §7.5: CRLFs before the start line are keep-alives; skip. */

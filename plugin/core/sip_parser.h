@@ -33,7 +33,9 @@ struct SipParseLimits {
  * with a SIP request or status line. Frame, time and endpoints are left for
  * the caller. */
 std::optional<SipMessageFacts> parse_sip_message(std::string_view bytes, const SipParseLimits &limits = {});
-/* The same into `facts` (which must be default-constructed); false, with
+/* The same into `facts`, which may hold an earlier message: it is reset
+ * first, keeping its string and list buffers, so a caller that reads every
+ * message into the same few objects allocates almost nothing. False, with
  * `facts` unspecified, when there is no SIP start line. */
 bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, const SipParseLimits &limits = {});
 

@@ -151,9 +151,12 @@ void apply_correlation_preferences(core::MessageCorrelation &correlation)
 
 const FrameRecord *analyze_frame(proto_tree *tree, packet_info *pinfo)
 {
-    std::vector<core::SipMessageFacts> messages = field_reader.read(tree, pinfo);
+    /* Message slots reused frame after frame (see SipFieldReader::read). */
+    static std::vector<core::SipMessageFacts> messages;
+    const size_t count = field_reader.read(tree, pinfo, messages);
     std::vector<core::PduAnnotation> kept;
-    for (const core::SipMessageFacts &message : messages) {
+    for (size_t m = 0; m < count; ++m) {
+        const core::SipMessageFacts &message = messages[m];
         /* With transaction matching off nothing is correlated, and the
          * evidence reader works without the request. */
         core::MessageCorrelation correlation =

@@ -23,22 +23,48 @@ namespace {
  * than this are cut (the parser stops reading them). */
 constexpr int kMaxMessageBytes = 80 * 1024;
 
-std::string endpoint_text(const address &addr, uint32_t port)
+/* Appends `value` in decimal. */
+char *append_decimal(char *out, uint32_t value)
 {
-    char host[128];
-    address_to_str_buf(&addr, host, static_cast<int>(sizeof host));
-    std::string text;
-    text.reserve(64);
-    if (addr.type == AT_IPv6) {
-        text += '[';
-        text += host;
-        text += ']';
+    char digits[10];
+    int count = 0;
+    do {
+        digits[count++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (count > 0)
+        *out++ = digits[--count];
+    return out;
+}
+
+/* "192.0.2.1:5060", "[2001:db8::1]:5060" into `text` (its buffer reused).
+ * IPv4 is formatted here: this runs twice per SIP frame, and Wireshark's
+ * general formatter costs several times more. */
+void endpoint_text(const address &addr, uint32_t port, std::string &text)
+{
+    char buffer[160];
+    char *out = buffer;
+    if (addr.type == AT_IPv4 && addr.len == 4) {
+        const auto *octets = static_cast<const uint8_t *>(addr.data);
+        for (int i = 0; i < 4; ++i) {
+            if (i)
+                *out++ = '.';
+            out = append_decimal(out, octets[i]);
+        }
     } else {
-        text += host;
+        char host[128];
+        address_to_str_buf(&addr, host, static_cast<int>(sizeof host));
+        const bool bracket = addr.type == AT_IPv6;
+        if (bracket)
+            *out++ = '[';
+        for (const char *c = host; *c; ++c)
+            *out++ = *c;
+        if (bracket)
+            *out++ = ']';
     }
-    text += ':';
-    text += std::to_string(port);
-    return text;
+    *out++ = ':';
+    out = append_decimal(out, port);
+    text.assign(buffer, static_cast<size_t>(out - buffer));
 }
 
 } // namespace
@@ -56,17 +82,15 @@ GArray *SipFieldReader::new_wanted_hfids() const
     return hfids;
 }
 
-std::vector<core::SipMessageFacts> SipFieldReader::read(proto_tree *tree, packet_info *pinfo) const
+size_t SipFieldReader::read(proto_tree *tree, packet_info *pinfo, std::vector<core::SipMessageFacts> &messages) const
 {
-    std::vector<core::SipMessageFacts> messages;
     if (!tree || hf_sip_ < 0)
-        return messages;
+        return 0;
     GPtrArray *sip_items = proto_get_finfo_ptr_array(tree, hf_sip_);
     if (!sip_items || sip_items->len == 0)
-        return messages;
+        return 0;
 
-    std::string source, destination;
-    messages.reserve(sip_items->len);
+    size_t count = 0;
     for (guint i = 0; i < sip_items->len; ++i) {
         auto *finfo = static_cast<field_info *>(g_ptr_array_index(sip_items, i));
         tvbuff_t *data = finfo->ds_tvb;
@@ -78,21 +102,23 @@ std::vector<core::SipMessageFacts> SipFieldReader::read(proto_tree *tree, packet
             continue;
         const int length = std::min(available, kMaxMessageBytes);
         const auto *bytes = reinterpret_cast<const char *>(tvb_get_ptr(data, finfo->start, length));
-        core::SipMessageFacts &message = messages.emplace_back();
-        if (!core::parse_sip_message_into(std::string_view(bytes, static_cast<size_t>(length)), message)) {
-            messages.pop_back(); /* a continuation, or not a SIP start line */
-            continue;
-        }
-        if (source.empty()) {
-            source = endpoint_text(pinfo->src, pinfo->srcport);
-            destination = endpoint_text(pinfo->dst, pinfo->destport);
+        if (count == messages.size())
+            messages.emplace_back();
+        core::SipMessageFacts &message = messages[count];
+        if (!core::parse_sip_message_into(std::string_view(bytes, static_cast<size_t>(length)), message))
+            continue; /* a continuation, or not a SIP start line: the slot is reused */
+        if (count == 0) {
+            endpoint_text(pinfo->src, pinfo->srcport, message.src_endpoint);
+            endpoint_text(pinfo->dst, pinfo->destport, message.dst_endpoint);
+        } else {
+            message.src_endpoint.assign(messages[0].src_endpoint);
+            message.dst_endpoint.assign(messages[0].dst_endpoint);
         }
         message.frame = pinfo->num;
         message.time = static_cast<double>(pinfo->abs_ts.secs) + pinfo->abs_ts.nsecs / 1e9;
-        message.src_endpoint = source;
-        message.dst_endpoint = destination;
+        ++count;
     }
-    return messages;
+    return count;
 }
 
 } // namespace sipadvisor::ws

@@ -33,7 +33,10 @@ public:
      * data source (the frame, a reassembled buffer, a WebSocket payload)
      * is where the message starts. The item's length is not used: tshark
      * without -V leaves it unreliable. */
-    std::vector<core::SipMessageFacts> read(proto_tree *tree, packet_info *pinfo) const;
+    /* The messages go into the first slots of `messages` (grown when
+     * needed, never shrunk, so their string buffers are reused frame after
+     * frame); returns how many slots hold this frame's messages. */
+    size_t read(proto_tree *tree, packet_info *pinfo, std::vector<core::SipMessageFacts> &messages) const;
 
 private:
     int hf_sip_ = -1;

@@ -264,6 +264,57 @@ void sdp_codecs_come_from_requests_only(void **)
     assert_int_equal(parse_sip_message(invite)->sdp_codecs.size(), 3);
 }
 
+/* The reader parses every message into the same few reused objects: a
+ * message read into a slot that held a rich one must come out exactly as
+ * when read into a fresh object, nothing left over. */
+void reused_slot_keeps_nothing_of_the_previous_message(void **)
+{
+    std::string rich = kInvite;
+    rich.insert(rich.find("Max-Forwards"),
+        "Event: presence\r\nSIP-If-Match: e1\r\nExpires: 60\r\nRetry-After: 5 (x)\r\nMin-Expires: 9\r\n"
+        "Min-SE: 90\r\nAllow: INVITE, ACK\r\nUnsupported: foo\r\nProxy-Require: p\r\nSupported: timer\r\n"
+        "Allow-Events: presence\r\nAccept: application/sdp\r\nAccept-Encoding: gzip\r\n"
+        "Accept-Language: en\r\nWarning: 399 h \"w\"\r\nReason: SIP;cause=200\r\n"
+        "WWW-Authenticate: Digest realm=\"r\"\r\nSIP-ETag: e2\r\n");
+    const std::string minimal = "SIP/2.0 404 Not Found\r\nCall-ID: z\r\nCSeq: 2 BYE\r\n\r\n";
+    SipMessageFacts slot;
+    assert_true(parse_sip_message_into(rich, slot));
+    assert_true(slot.has_allow && !slot.allow.empty() && !slot.sdp_codecs.empty() && !slot.warnings.empty() &&
+                !slot.reasons.empty() && slot.retry_after && slot.min_expires && slot.min_se && slot.expires &&
+                !slot.sip_etag.empty() && !slot.sip_if_match.empty() && !slot.auth_realm.empty() &&
+                !slot.event.empty() && slot.has_allow_events && !slot.contacts.empty());
+    slot.frame = 7;
+    slot.time = 1.5;
+    slot.src_endpoint = "192.0.2.1:5060";
+    slot.dst_endpoint = "192.0.2.2:5060";
+    assert_true(parse_sip_message_into(minimal, slot));
+    const SipMessageFacts fresh = *parse_sip_message(minimal);
+    assert_int_equal(slot.frame, 0);
+    assert_true(slot.time == 0.0);
+    assert_true(slot.src_endpoint.empty() && slot.dst_endpoint.empty());
+    assert_false(slot.is_request);
+    assert_int_equal(slot.status_code, fresh.status_code);
+    assert_int_equal(slot.cseq_seq, fresh.cseq_seq);
+    for (auto [got, want] : {std::pair{&slot.method, &fresh.method}, {&slot.request_uri, &fresh.request_uri},
+                             {&slot.call_id, &fresh.call_id}, {&slot.cseq_method, &fresh.cseq_method},
+                             {&slot.from_tag, &fresh.from_tag}, {&slot.to_tag, &fresh.to_tag},
+                             {&slot.via_branch, &fresh.via_branch}, {&slot.via_sent_by, &fresh.via_sent_by},
+                             {&slot.via_transport, &fresh.via_transport}, {&slot.event, &fresh.event},
+                             {&slot.sip_etag, &fresh.sip_etag}, {&slot.sip_if_match, &fresh.sip_if_match},
+                             {&slot.retry_after_comment, &fresh.retry_after_comment},
+                             {&slot.content_type, &fresh.content_type}, {&slot.auth_realm, &fresh.auth_realm}})
+        assert_string_equal(got->c_str(), want->c_str());
+    for (const std::vector<std::string> *list : {&slot.allow, &slot.unsupported, &slot.require, &slot.proxy_require,
+                                                 &slot.supported, &slot.allow_events, &slot.accept,
+                                                 &slot.accept_encoding, &slot.accept_language, &slot.sdp_codecs})
+        assert_true(list->empty());
+    assert_true(slot.contacts.empty() && slot.warnings.empty() && slot.reasons.empty());
+    assert_false(slot.expires || slot.retry_after || slot.min_expires || slot.min_se || slot.session_expires ||
+                 slot.max_forwards);
+    assert_false(slot.has_authorization || slot.has_allow || slot.has_allow_events);
+    assert_int_equal(slot.via_count, 0);
+}
+
 void truncated_message_does_not_overrun(void **)
 {
     std::string whole = kInvite;
@@ -288,6 +339,7 @@ int main(void)
         cmocka_unit_test(values_are_valid_utf8_on_one_line),
         cmocka_unit_test(every_unprintable_byte_in_every_lane_is_replaced),
         cmocka_unit_test(sdp_codecs_come_from_requests_only),
+        cmocka_unit_test(reused_slot_keeps_nothing_of_the_previous_message),
         cmocka_unit_test(truncated_message_does_not_overrun),
     };
     return cmocka_run_group_tests_name("sip_parser", tests, nullptr, nullptr);
