@@ -968,20 +968,41 @@ Value *EvidenceTracker::Bounded<Key, Value>::get_or_add(const Key &key)
 
 namespace {
 
-std::string length_prefixed(const std::string &text)
+/* Appends "<length>:<text>": keys of several fields built this way cannot
+ * collide whatever the fields hold. */
+void append_decimal(std::string &key, uint64_t value)
 {
-    return std::to_string(text.size()) + ":" + text;
+    char digits[24];
+    size_t count = 0;
+    do {
+        digits[count++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (count > 0)
+        key += digits[--count];
+}
+
+void append_length_prefixed(std::string &key, std::string_view text)
+{
+    append_decimal(key, text.size());
+    key += ':';
+    key.append(text.data(), text.size());
 }
 
 /* CANCEL and every response of the INVITE share Call-ID, CSeq number, From
  * tag and top Via branch (RFC 3261 §9.1). */
 std::string invite_key(const SipMessageFacts &msg)
 {
-    std::string branch;
+    std::string key;
+    key.reserve(msg.call_id.size() + msg.from_tag.size() + msg.via_branch.size() + 32);
+    append_length_prefixed(key, msg.call_id);
+    std::string number;
+    append_decimal(number, msg.cseq_seq);
+    append_length_prefixed(key, number);
+    append_length_prefixed(key, msg.from_tag);
     for (char c : msg.via_branch)
-        branch += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    return length_prefixed(msg.call_id) + length_prefixed(std::to_string(msg.cseq_seq)) +
-           length_prefixed(msg.from_tag) + branch;
+        key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    return key;
 }
 
 /* Both directions of a dialog: the tags in a fixed order. */
@@ -989,7 +1010,12 @@ std::string dialog_key(const SipMessageFacts &msg)
 {
     const std::string &a = std::min(msg.from_tag, msg.to_tag);
     const std::string &b = std::max(msg.from_tag, msg.to_tag);
-    return length_prefixed(msg.call_id) + length_prefixed(a) + b;
+    std::string key;
+    key.reserve(msg.call_id.size() + a.size() + b.size() + 24);
+    append_length_prefixed(key, msg.call_id);
+    append_length_prefixed(key, a);
+    key += b;
+    return key;
 }
 
 } // namespace

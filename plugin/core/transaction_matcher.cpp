@@ -23,14 +23,21 @@ char ascii_lower(char c)
  * make two different transactions produce the same key. */
 void append_field(std::string &key, std::string_view value, bool lower = false)
 {
-    key += std::to_string(value.size());
+    char digits[24];
+    size_t count = 0;
+    size_t length = value.size();
+    do {
+        digits[count++] = static_cast<char>('0' + length % 10);
+        length /= 10;
+    } while (length != 0);
+    while (count > 0)
+        key += digits[--count];
     key += ':';
-    if (lower) {
-        for (char c : value)
-            key += ascii_lower(c);
-    } else {
-        key.append(value.data(), value.size());
-    }
+    const size_t start = key.size();
+    key.append(value.data(), value.size());
+    if (lower)
+        std::transform(key.begin() + static_cast<std::ptrdiff_t>(start), key.end(), key.begin() +
+                       static_cast<std::ptrdiff_t>(start), ascii_lower);
 }
 
 uint64_t fnv1a(std::string_view text)
@@ -56,7 +63,9 @@ size_t slot_of(uint64_t key_hash)
 std::string branch_key(std::string_view branch, std::string_view sent_by, std::string_view method,
                        std::string_view call_id)
 {
-    std::string key = "B";
+    std::string key;
+    key.reserve(branch.size() + sent_by.size() + method.size() + call_id.size() + 16);
+    key += 'B';
     append_field(key, branch);
     append_field(key, sent_by, true);
     append_field(key, method);
