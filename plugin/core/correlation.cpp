@@ -88,8 +88,10 @@ void CorrelationEngine::on_request(const SipMessageFacts &msg, MessageCorrelatio
     /* CANCEL targets the INVITE's Request-URI by construction. */
     if (msg.method == "CANCEL")
         return;
-    std::string request_uri = request ? request->request_uri : normalize_uri(msg.request_uri);
-    std::string client_host = request ? request->client_host : endpoint_host(msg.src_endpoint);
+    std::string uri_of_unopened, host_of_unopened; /* without a transaction (state full, a retransmission) */
+    const std::string &request_uri = request ? request->request_uri : (uri_of_unopened = normalize_uri(msg.request_uri));
+    const std::string &client_host =
+        request ? request->client_host : (host_of_unopened = endpoint_host(msg.src_endpoint));
     RedirectTracker::Verdict verdict =
         redirects_.on_request(client_host, request_uri, msg.call_id, !msg.to_tag.empty(),
                               request ? request->frame : msg.frame, msg.frame, msg.time);

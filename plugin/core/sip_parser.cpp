@@ -307,10 +307,14 @@ void read_via(std::string_view value, SipMessageFacts &facts, const SipParseLimi
 
 void read_contacts(std::string_view value, SipMessageFacts &facts, const SipParseLimits &limits)
 {
-    for (std::string_view item : split_outside_quotes(value, ',', 1024)) {
+    /* Entries end at commas outside quotes and outside <...> (a URI in
+     * angle brackets may hold a comma, RFC 3261 §20.10). */
+    for (size_t start = 0, end = 0; end != std::string_view::npos && start <= value.size(); start = end + 1) {
         if (facts.contacts.size() >= limits.max_list)
             return;
-        item = trim(item);
+        end = top_level_comma(value, start);
+        std::string_view item =
+            trim(value.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start));
         if (item.empty() || item == "*")
             continue;
         std::string_view uri, params;

@@ -315,6 +315,21 @@ void reused_slot_keeps_nothing_of_the_previous_message(void **)
     assert_int_equal(slot.via_count, 0);
 }
 
+/* A comma inside <...> or inside a quoted display name does not end a
+ * Contact entry (RFC 3261 §20.10); one outside both does. */
+void contact_entries_split_at_top_level_commas(void **)
+{
+    std::optional<SipMessageFacts> facts = parse_sip_message(
+        "SIP/2.0 300 Multiple Choices\r\n"
+        "Contact: <sip:a@x.example;list=1,2>;q=0.5, \"Doe, J\" <sip:b@y.example>,sip:c@z.example, *\r\n\r\n");
+    assert_true(facts.has_value());
+    assert_int_equal(facts->contacts.size(), 3);
+    assert_string_equal(facts->contacts[0].uri.c_str(), "sip:a@x.example;list=1,2");
+    assert_true(facts->contacts[0].q && *facts->contacts[0].q == 0.5);
+    assert_string_equal(facts->contacts[1].uri.c_str(), "sip:b@y.example");
+    assert_string_equal(facts->contacts[2].uri.c_str(), "sip:c@z.example");
+}
+
 void truncated_message_does_not_overrun(void **)
 {
     std::string whole = kInvite;
@@ -340,6 +355,7 @@ int main(void)
         cmocka_unit_test(every_unprintable_byte_in_every_lane_is_replaced),
         cmocka_unit_test(sdp_codecs_come_from_requests_only),
         cmocka_unit_test(reused_slot_keeps_nothing_of_the_previous_message),
+        cmocka_unit_test(contact_entries_split_at_top_level_commas),
         cmocka_unit_test(truncated_message_does_not_overrun),
     };
     return cmocka_run_group_tests_name("sip_parser", tests, nullptr, nullptr);
