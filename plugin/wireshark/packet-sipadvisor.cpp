@@ -452,10 +452,16 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
      * expert tap listens. tshark -r without any of these builds a hidden
      * tree only because we asked for the `sip` items: rendering into it
      * would be work nobody sees. */
-    if (tree && !proto_field_is_referenced(tree, proto_sipadvisor) &&
-        !(proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert)))
+    const bool expert_fields_read = tree && proto_ws_expert > 0 && proto_field_is_referenced(tree, proto_ws_expert);
+    if (tree && !proto_field_is_referenced(tree, proto_sipadvisor) && !expert_fields_read)
         tree = nullptr;
-    const bool expert_wanted = tree != nullptr || have_tap_listener(expert_tap_id);
+    /* Expert entries cost ~10k instructions each (formatted text, their
+     * own subtree): add them when someone can see them, i.e. the tree is
+     * shown (-V, -T fields/pdml/json, the GUI's packet details), a filter
+     * or column reads an expert field, or the expert tap listens (-z
+     * expert, the GUI's Expert Information). Not for `-Y sipadvisor`. */
+    const bool expert_wanted = (tree && (PTREE_DATA(tree)->visible || expert_fields_read)) ||
+                               have_tap_listener(expert_tap_id);
     const bool tap_wanted = have_tap_listener(statistics_tap());
     if (!tree && !expert_wanted && !tap_wanted)
         return 0;
