@@ -970,18 +970,6 @@ namespace {
 
 /* Appends "<length>:<text>": keys of several fields built this way cannot
  * collide whatever the fields hold. */
-void append_decimal(std::string &key, uint64_t value)
-{
-    char digits[24];
-    size_t count = 0;
-    do {
-        digits[count++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (count > 0)
-        key += digits[--count];
-}
-
 void append_length_prefixed(std::string &key, std::string_view text)
 {
     append_decimal(key, text.size());

@@ -107,6 +107,18 @@ bool equals_ignore_case(std::string_view a, std::string_view b)
     return true;
 }
 
+void append_decimal(std::string &out, uint64_t value)
+{
+    char digits[20];
+    size_t count = 0;
+    do {
+        digits[count++] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    } while (value != 0);
+    while (count > 0)
+        out += digits[--count];
+}
+
 std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator, size_t max_entries)
 {
     std::vector<std::string_view> parts;

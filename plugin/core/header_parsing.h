@@ -67,6 +67,10 @@ std::string media_type(std::string_view content_type);
 
 bool equals_ignore_case(std::string_view a, std::string_view b);
 
+/* Appends `value` in decimal: std::to_string without its temporary, for
+ * the keys and endpoint texts built for every message. */
+void append_decimal(std::string &out, uint64_t value);
+
 /* Splits at `separator` outside double quotes (a backslash escapes inside
  * quotes) and outside parentheses; entries are trimmed, empty ones kept. */
 std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator,

@@ -3,6 +3,8 @@
  */
 #include "core/transaction_matcher.h"
 
+#include "core/header_parsing.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -23,15 +25,7 @@ char ascii_lower(char c)
  * make two different transactions produce the same key. */
 void append_field(std::string &key, std::string_view value, bool lower = false)
 {
-    char digits[24];
-    size_t count = 0;
-    size_t length = value.size();
-    do {
-        digits[count++] = static_cast<char>('0' + length % 10);
-        length /= 10;
-    } while (length != 0);
-    while (count > 0)
-        key += digits[--count];
+    append_decimal(key, value.size());
     key += ':';
     const size_t start = key.size();
     key.append(value.data(), value.size());

@@ -3,6 +3,7 @@
  */
 #include "wireshark/sip_field_reader.h"
 
+#include "core/header_parsing.h"
 #include "core/sip_parser.h"
 #include "wireshark/compat.h"
 
@@ -23,48 +24,31 @@ namespace {
  * than this are cut (the parser stops reading them). */
 constexpr int kMaxMessageBytes = 80 * 1024;
 
-/* Appends `value` in decimal. */
-char *append_decimal(char *out, uint32_t value)
-{
-    char digits[10];
-    int count = 0;
-    do {
-        digits[count++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (count > 0)
-        *out++ = digits[--count];
-    return out;
-}
-
 /* "192.0.2.1:5060", "[2001:db8::1]:5060" into `text` (its buffer reused).
  * IPv4 is formatted here: this runs twice per SIP frame, and Wireshark's
  * general formatter costs several times more. */
 void endpoint_text(const address &addr, uint32_t port, std::string &text)
 {
-    char buffer[160];
-    char *out = buffer;
+    text.clear();
     if (addr.type == AT_IPv4 && addr.len == 4) {
         const auto *octets = static_cast<const uint8_t *>(addr.data);
         for (int i = 0; i < 4; ++i) {
             if (i)
-                *out++ = '.';
-            out = append_decimal(out, octets[i]);
+                text += '.';
+            core::append_decimal(text, octets[i]);
         }
     } else {
         char host[128];
         address_to_str_buf(&addr, host, static_cast<int>(sizeof host));
         const bool bracket = addr.type == AT_IPv6;
         if (bracket)
-            *out++ = '[';
-        for (const char *c = host; *c; ++c)
-            *out++ = *c;
+            text += '[';
+        text += host;
         if (bracket)
-            *out++ = ']';
+            text += ']';
     }
-    *out++ = ':';
-    out = append_decimal(out, port);
-    text.assign(buffer, static_cast<size_t>(out - buffer));
+    text += ':';
+    core::append_decimal(text, port);
 }
 
 } // namespace
