@@ -109,14 +109,16 @@ bool equals_ignore_case(std::string_view a, std::string_view b)
 
 void append_decimal(std::string &out, uint64_t value)
 {
+    /* Digits written backwards into a buffer and appended at once: one
+     * capacity check instead of one per digit (this runs several times for
+     * every message: keys, endpoint texts). */
     char digits[20];
-    size_t count = 0;
+    char *first = digits + sizeof digits;
     do {
-        digits[count++] = static_cast<char>('0' + value % 10);
+        *--first = static_cast<char>('0' + value % 10);
         value /= 10;
     } while (value != 0);
-    while (count > 0)
-        out += digits[--count];
+    out.append(first, static_cast<size_t>(digits + sizeof digits - first));
 }
 
 std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator, size_t max_entries)

@@ -19,9 +19,32 @@ bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
+/* A table rather than a comparison: header and parameter names are
+ * lower-cased byte by byte for every header of every message. */
+struct LowerCaseTable {
+    char map[256];
+    constexpr LowerCaseTable() : map()
+    {
+        for (int i = 0; i < 256; ++i)
+            map[i] = static_cast<char>(i >= 'A' && i <= 'Z' ? i - 'A' + 'a' : i);
+    }
+};
+constexpr LowerCaseTable kLowerCase;
+
 char ascii_lower(char c)
 {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+    return kLowerCase.map[static_cast<unsigned char>(c)];
+}
+
+/* `text` equals `lower_name` (lower case) ignoring ASCII case. */
+bool equals_lower(std::string_view text, std::string_view lower_name)
+{
+    if (text.size() != lower_name.size())
+        return false;
+    for (size_t i = 0; i < text.size(); ++i)
+        if (ascii_lower(text[i]) != lower_name[i])
+            return false;
+    return true;
 }
 
 /* Whether `c` occurs in text[from, to): memchr, because the callers below
@@ -54,13 +77,23 @@ bool printable_ascii(std::string_view text)
     return true;
 }
 
+/* Space, tab, CR or LF: one comparison and one bit test. */
+bool is_blank_or_line_end(char c)
+{
+    constexpr uint64_t kMask = (uint64_t{1} << ' ') | (uint64_t{1} << '\t') | (uint64_t{1} << '\r') | (uint64_t{1} << '\n');
+    const auto byte = static_cast<unsigned char>(c);
+    return byte <= ' ' && ((kMask >> byte) & 1) != 0;
+}
+
 std::string_view trim(std::string_view text)
 {
-    while (!text.empty() && (is_blank(text.front()) || text.front() == '\r' || text.front() == '\n'))
-        text.remove_prefix(1);
-    while (!text.empty() && (is_blank(text.back()) || text.back() == '\r' || text.back() == '\n'))
-        text.remove_suffix(1);
-    return text;
+    size_t first = 0;
+    size_t last = text.size();
+    while (first < last && is_blank_or_line_end(text[first]))
+        ++first;
+    while (last > first && is_blank_or_line_end(text[last - 1]))
+        --last;
+    return text.substr(first, last - first);
 }
 
 /* At most `limit` bytes, cut on a UTF-8 boundary. */
@@ -172,8 +205,8 @@ bool next_line(std::string_view bytes, size_t &position, std::string_view &line)
     return true;
 }
 
-/* The value of `;name=value` among parameters (case-insensitive name),
- * without allocating: this runs for every Via, From and To. */
+/* The value of `;name=value` among parameters (case-insensitive name, given
+ * in lower case), without allocating: this runs for every Via, From and To. */
 std::string_view parameter(std::string_view params, std::string_view name)
 {
     const bool has_quotes = contains(params, 0, params.size(), '"');
@@ -199,7 +232,7 @@ std::string_view parameter(std::string_view params, std::string_view name)
         std::string_view item = params.substr(start, std::min(i, params.size()) - start);
         ++i;
         size_t equals = item.find('=');
-        if (equals == std::string_view::npos || !equals_ignore_case(trim(item.substr(0, equals)), name))
+        if (equals == std::string_view::npos || equals < name.size() || !equals_lower(trim(item.substr(0, equals)), name))
             continue;
         std::string_view value = trim(item.substr(equals + 1));
         if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
@@ -221,16 +254,25 @@ size_t top_level_comma(std::string_view value, size_t from = 0)
     int angle = 0;
     for (size_t i = from; i < value.size(); ++i) {
         char c = value[i];
-        if (c == '\\' && quoted)
+        if (c == '\\' && quoted) {
             ++i;
-        else if (c == '"')
+        } else if (c == '"') {
             quoted = !quoted;
-        else if (!quoted && c == '<')
-            ++angle;
-        else if (!quoted && c == '>' && angle > 0)
+        } else if (!quoted && c == '<') {
+            /* Every Contact is "<uri>...": jump to its '>' when no '<' or
+             * '"' comes first (those are counted one by one below). */
+            const char *close =
+                static_cast<const char *>(std::memchr(value.data() + i + 1, '>', value.size() - i - 1));
+            const size_t close_at = close ? static_cast<size_t>(close - value.data()) : 0;
+            if (angle == 0 && close && !contains(value, i + 1, close_at, '<') && !contains(value, i + 1, close_at, '"'))
+                i = close_at;
+            else
+                ++angle;
+        } else if (!quoted && c == '>' && angle > 0) {
             --angle;
-        else if (!quoted && angle == 0 && c == ',')
+        } else if (!quoted && angle == 0 && c == ',') {
             return i;
+        }
     }
     return std::string_view::npos;
 }
@@ -702,15 +744,28 @@ bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, cons
     std::string unfolded;
     auto flush = [&]() {
         std::string_view text = unfolded.empty() ? header : std::string_view(unfolded);
-        size_t colon = text.find(':');
-        if (colon != std::string_view::npos)
-            read_header(classify(trim(text.substr(0, colon))), trim(text.substr(colon + 1)), facts, limits,
+        const void *colon = std::memchr(text.data(), ':', text.size());
+        if (colon) {
+            const size_t at = static_cast<size_t>(static_cast<const char *>(colon) - text.data());
+            read_header(classify(trim(text.substr(0, at))), trim(text.substr(at + 1)), facts, limits,
                         content_length);
+        }
         header = {};
         unfolded.clear();
     };
+    /* The lines as next_line() would give them, found with memchr in
+     * place: this loop runs for every header line of every message. */
+    const char *const data = bytes.data();
+    const size_t size = bytes.size();
     bool ended = false;
-    while (position < limits.max_header_bytes && next_line(bytes, position, line)) {
+    while (position < limits.max_header_bytes && position < size) {
+        const void *newline = std::memchr(data + position, '\n', size - position);
+        const size_t end = newline ? static_cast<size_t>(static_cast<const char *>(newline) - data) : size;
+        size_t line_end = end;
+        if (line_end > position && data[line_end - 1] == '\r')
+            --line_end;
+        line = std::string_view(data + position, line_end - position);
+        position = end + 1;
         if (line.empty()) {
             ended = true;
             break;
@@ -724,7 +779,8 @@ bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, cons
             }
             continue;
         }
-        flush();
+        if (!header.empty())
+            flush();
         header = line;
     }
     flush();
