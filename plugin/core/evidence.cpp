@@ -988,8 +988,13 @@ std::string invite_key(const SipMessageFacts &msg)
     append_decimal(number, msg.cseq_seq);
     append_length_prefixed(key, number);
     append_length_prefixed(key, msg.from_tag);
-    for (char c : msg.via_branch)
-        key += (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    /* The branch compares case-insensitively: appended, then lowered in
+     * place (not one += per character). */
+    const size_t branch_at = key.size();
+    key += msg.via_branch;
+    for (size_t i = branch_at; i < key.size(); ++i)
+        if (key[i] >= 'A' && key[i] <= 'Z')
+            key[i] = static_cast<char>(key[i] - 'A' + 'a');
     return key;
 }
 
