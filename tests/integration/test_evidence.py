@@ -182,6 +182,23 @@ class EvidenceTest(unittest.TestCase):
                 with self.subTest(frame=frame, passes=passes):
                     self.assert_items(frame, EVIDENCE.get(frame, []), split(rows[frame]["sipadvisor.evidence"]))
 
+    def summary_frames(self, display_filter):
+        """Frames a filter selects with tshark's default one-line output: the
+        tree is built for the filter but hidden, where sipadvisor leaves out
+        the labels and the unread strings (packet-sipadvisor.cpp)."""
+        args = ["-r", self.stage.capture(harness.pcap(CAPTURE)), "-Y", display_filter]
+        return [int(line.split()[0]) for line in self.stage.run(args).stdout.splitlines() if line.strip()]
+
+    def test_hidden_tree_filters_select_what_the_shown_tree_does(self):
+        retry_after = sorted(f for f, items in EVIDENCE.items() if any(i.startswith("Retry-After: ") for i in items))
+        self.assertEqual(len(retry_after), 7)  # typed in above: frames 2..20 of the Retry-After block
+        self.assertEqual(self.summary_frames('sipadvisor.evidence contains "Retry-After: "'), retry_after)
+        self.assertEqual(self.summary_frames('sipadvisor.evidence contains "Retry-After: "'),
+                         self.frames('sipadvisor.evidence contains "Retry-After: "'))
+        shown = self.frames("sipadvisor")
+        self.assertGreater(len(shown), len(EVIDENCE))
+        self.assertEqual(self.summary_frames("sipadvisor"), shown)
+
     def test_the_fix_names_the_specific_values(self):
         rows = self.rows(["sipadvisor.fix"])
         for frame, names in FIX_NAMES.items():
