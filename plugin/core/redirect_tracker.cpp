@@ -105,7 +105,24 @@ void RedirectTracker::clear()
     by_contact_.clear();
     by_moved_uri_.clear();
     by_frame_.clear();
+    key_filter_.clear();
+    key_filter_.shrink_to_fit();
     first_id_ = 0;
+}
+
+size_t RedirectTracker::filter_slot(const std::string &key)
+{
+    const uint64_t hash = std::hash<std::string>{}(key);
+    return static_cast<size_t>((hash ^ (hash >> 32)) & (kFilterSlots - 1));
+}
+
+void RedirectTracker::index_key(std::unordered_map<std::string, uint64_t> &index, std::string key, uint64_t id)
+{
+    const size_t slot = filter_slot(key);
+    auto [it, inserted] = index.insert_or_assign(std::move(key), id);
+    (void)it;
+    if (inserted && key_filter_[slot] < 255)
+        ++key_filter_[slot];
 }
 
 RedirectTracker::Redirect *RedirectTracker::by_id(uint64_t id)
@@ -120,13 +137,22 @@ void RedirectTracker::forget_oldest()
     const Redirect &oldest = redirects_.front();
     auto erase_if_ours = [this](auto &index, const auto &key) {
         auto found = index.find(key);
-        if (found != index.end() && found->second == first_id_)
-            index.erase(found);
+        if (found == index.end() || found->second != first_id_)
+            return false;
+        index.erase(found);
+        return true;
+    };
+    auto erase_key_if_ours = [&](std::unordered_map<std::string, uint64_t> &index, const std::string &key) {
+        if (!erase_if_ours(index, key))
+            return;
+        uint8_t &count = key_filter_[filter_slot(key)];
+        if (count < 255) /* a saturated counter has lost count: it stays */
+            --count;
     };
     for (const std::string &contact : oldest.contact_uris)
-        erase_if_ours(by_contact_, client_key(oldest.client_host, contact));
+        erase_key_if_ours(by_contact_, client_key(oldest.client_host, contact));
     if (oldest.moved_permanently && !oldest.original_uri.empty())
-        erase_if_ours(by_moved_uri_, client_key(oldest.client_host, oldest.original_uri));
+        erase_key_if_ours(by_moved_uri_, client_key(oldest.client_host, oldest.original_uri));
     erase_if_ours(by_frame_, oldest.frame);
     redirects_.pop_front();
     ++first_id_;
@@ -141,13 +167,15 @@ void RedirectTracker::record(Redirect redirect)
     if (redirect.contact_uris.size() > kMaxIndexedContacts)
         redirect.contact_uris.resize(kMaxIndexedContacts);
 
+    if (key_filter_.empty())
+        key_filter_.resize(kFilterSlots);
     uint64_t id = first_id_ + redirects_.size();
     for (const std::string &contact : redirect.contact_uris) {
         if (!contact.empty())
-            by_contact_[client_key(redirect.client_host, contact)] = id;
+            index_key(by_contact_, client_key(redirect.client_host, contact), id);
     }
     if (redirect.moved_permanently && !redirect.original_uri.empty())
-        by_moved_uri_[client_key(redirect.client_host, redirect.original_uri)] = id;
+        index_key(by_moved_uri_, client_key(redirect.client_host, redirect.original_uri), id);
     by_frame_.try_emplace(redirect.frame, id);
     redirects_.push_back(std::move(redirect));
 }
@@ -161,6 +189,8 @@ RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_h
     if (redirects_.empty() || request_uri.empty())
         return verdict;
     std::string key = client_key(client_host, request_uri);
+    if (key_filter_[filter_slot(key)] == 0)
+        return verdict; /* in neither index: no lookup */
 
     auto followed = by_contact_.find(key);
     if (followed != by_contact_.end()) {

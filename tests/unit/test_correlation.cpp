@@ -975,6 +975,29 @@ void redirects_are_bounded(void **)
     assert_int_equal(engine.followed_in(92), 201);
 }
 
+/* The redirect index has a counting filter in front of it (see
+ * RedirectTracker::key_filter_): a Contact that two redirects share, and one
+ * that is forgotten and then listed again, must stay findable. */
+void shared_and_forgotten_contacts_stay_findable(void **)
+{
+    CorrelationLimits limits;
+    limits.max_redirects = 2;
+    CorrelationEngine engine(limits);
+    redirect_invite(engine, 302, {contact("sip:bob@shared.example.com")}, 1, 2);
+    redirect_invite(engine, 302, {contact("sip:bob@shared.example.com")}, 11, 12);
+    /* The third redirect pushes out the first; the second still owns the Contact. */
+    redirect_invite(engine, 302, {contact("sip:bob@other.example.com")}, 21, 22);
+    assert_int_equal(engine.on_message(new_invite(30, "sip:bob@shared.example.com", "a")).redirect_follows, 12);
+    /* Two more push out the second: the shared Contact is gone ... */
+    redirect_invite(engine, 302, {contact("sip:bob@third.example.com")}, 41, 42);
+    redirect_invite(engine, 302, {contact("sip:bob@fourth.example.com")}, 51, 52);
+    assert_int_equal(engine.on_message(new_invite(60, "sip:bob@shared.example.com", "b")).redirect_follows, 0);
+    /* ... until a new redirect lists it again. */
+    redirect_invite(engine, 302, {contact("sip:bob@shared.example.com")}, 71, 72);
+    assert_int_equal(engine.on_message(new_invite(80, "sip:bob@shared.example.com", "c")).redirect_follows, 72);
+    assert_int_equal(engine.on_message(new_invite(81, "sip:bob@fourth.example.com", "d")).redirect_follows, 52);
+}
+
 void huge_contact_list_is_copied_but_indexed_partly(void **)
 {
     CorrelationEngine engine;
@@ -1146,6 +1169,7 @@ int main()
         cmocka_unit_test(retransmitted_3xx_keeps_first_redirect),
         cmocka_unit_test(redirect_without_request_still_tracks_contacts),
         cmocka_unit_test(redirects_are_bounded),
+        cmocka_unit_test(shared_and_forgotten_contacts_stay_findable),
         cmocka_unit_test(huge_contact_list_is_copied_but_indexed_partly),
         cmocka_unit_test(normalize_uri_cases),
         cmocka_unit_test(endpoint_host_cases),
