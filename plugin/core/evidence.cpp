@@ -872,6 +872,7 @@ AuthChainTracker::AuthChainTracker(size_t max_chains) : max_chains_(max_chains) 
 void AuthChainTracker::clear()
 {
     chains_.clear();
+    chain_keys_.clear();
     order_.clear();
 }
 
@@ -883,12 +884,18 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
     if (!challenge && !(code >= 200 && code <= 299))
         return std::nullopt;
     std::string key = std::to_string(response.call_id.size()) + ":" + response.call_id + response.from_tag;
-    auto found = chains_.find(key);
     if (!challenge) {
-        if (found != chains_.end())
+        /* Every 2xx asks; nearly none ends a chain (see key_filter.h). */
+        if (!chain_keys_.may_contain(key))
+            return std::nullopt;
+        auto found = chains_.find(key);
+        if (found != chains_.end()) {
             chains_.erase(found); /* the credentials worked: the chain is over */
+            chain_keys_.remove(key);
+        }
         return std::nullopt;
     }
+    auto found = chains_.find(key);
     AuthChainState state;
     state.request_had_credentials = request_had_credentials;
     if (found != chains_.end()) {
@@ -910,15 +917,19 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
         return state;
     while (chains_.size() >= max_chains_ && !order_.empty()) {
         auto oldest = chains_.find(order_.front().first);
-        if (oldest != chains_.end() && oldest->second.sequence == order_.front().second)
+        if (oldest != chains_.end() && oldest->second.sequence == order_.front().second) {
             chains_.erase(oldest);
+            chain_keys_.remove(order_.front().first);
+        }
         order_.pop_front();
     }
     /* Chains ended by a 2xx leave stale order entries; keep them bounded. */
     while (order_.size() >= 2 * max_chains_ + 16) {
         auto oldest = chains_.find(order_.front().first);
-        if (oldest != chains_.end() && oldest->second.sequence == order_.front().second)
+        if (oldest != chains_.end() && oldest->second.sequence == order_.front().second) {
             chains_.erase(oldest);
+            chain_keys_.remove(order_.front().first);
+        }
         order_.pop_front();
     }
     Chain chain;
@@ -928,6 +939,7 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
     chain.realm = shortened(response.auth_realm, 128);
     chain.last_state = state;
     order_.emplace_back(key, chain.sequence);
+    chain_keys_.add(key);
     chains_.emplace(std::move(key), std::move(chain));
     return state;
 }

@@ -26,6 +26,7 @@
 #pragma once
 
 #include "core/correlation.h"
+#include "core/key_filter.h"
 #include "core/knowledge_base.h"
 #include "core/sip_message.h"
 
@@ -119,6 +120,7 @@ private:
     size_t max_chains_;
     uint64_t next_sequence_ = 1;
     std::unordered_map<std::string, Chain> chains_;
+    KeyFilter chain_keys_{16}; /* chains_'s keys: 64 KiB for the default 10,000 chains */
     std::deque<std::pair<std::string, uint64_t>> order_;
 };
 

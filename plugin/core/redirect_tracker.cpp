@@ -106,23 +106,14 @@ void RedirectTracker::clear()
     by_moved_uri_.clear();
     by_frame_.clear();
     key_filter_.clear();
-    key_filter_.shrink_to_fit();
     first_id_ = 0;
-}
-
-size_t RedirectTracker::filter_slot(const std::string &key)
-{
-    const uint64_t hash = std::hash<std::string>{}(key);
-    return static_cast<size_t>((hash ^ (hash >> 32)) & (kFilterSlots - 1));
 }
 
 void RedirectTracker::index_key(std::unordered_map<std::string, uint64_t> &index, std::string key, uint64_t id)
 {
-    const size_t slot = filter_slot(key);
     auto [it, inserted] = index.insert_or_assign(std::move(key), id);
-    (void)it;
-    if (inserted && key_filter_[slot] < 255)
-        ++key_filter_[slot];
+    if (inserted)
+        key_filter_.add(it->first);
 }
 
 RedirectTracker::Redirect *RedirectTracker::by_id(uint64_t id)
@@ -143,11 +134,8 @@ void RedirectTracker::forget_oldest()
         return true;
     };
     auto erase_key_if_ours = [&](std::unordered_map<std::string, uint64_t> &index, const std::string &key) {
-        if (!erase_if_ours(index, key))
-            return;
-        uint8_t &count = key_filter_[filter_slot(key)];
-        if (count < 255) /* a saturated counter has lost count: it stays */
-            --count;
+        if (erase_if_ours(index, key))
+            key_filter_.remove(key);
     };
     for (const std::string &contact : oldest.contact_uris)
         erase_key_if_ours(by_contact_, client_key(oldest.client_host, contact));
@@ -167,8 +155,6 @@ void RedirectTracker::record(Redirect redirect)
     if (redirect.contact_uris.size() > kMaxIndexedContacts)
         redirect.contact_uris.resize(kMaxIndexedContacts);
 
-    if (key_filter_.empty())
-        key_filter_.resize(kFilterSlots);
     uint64_t id = first_id_ + redirects_.size();
     for (const std::string &contact : redirect.contact_uris) {
         if (!contact.empty())
@@ -189,7 +175,7 @@ RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_h
     if (redirects_.empty() || request_uri.empty())
         return verdict;
     std::string key = client_key(client_host, request_uri);
-    if (key_filter_[filter_slot(key)] == 0)
+    if (!key_filter_.may_contain(key))
         return verdict; /* in neither index: no lookup */
 
     auto followed = by_contact_.find(key);

@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include "core/key_filter.h"
 #include "core/sip_message.h"
 
 #include <cstddef>
@@ -73,7 +74,6 @@ private:
     void forget_oldest();
     /* Index a key in `index` (and in the key filter when it is new there). */
     void index_key(std::unordered_map<std::string, uint64_t> &index, std::string key, uint64_t id);
-    static size_t filter_slot(const std::string &key);
 
     bool within_window(const Redirect &redirect, double time) const
     {
@@ -87,16 +87,10 @@ private:
     std::unordered_map<std::string, uint64_t> by_contact_;  /* client + contact -> latest redirect */
     std::unordered_map<std::string, uint64_t> by_moved_uri_; /* client + original URI -> latest 301 */
     std::unordered_map<uint32_t, uint64_t> by_frame_;       /* 3xx frame -> first redirect in it */
-    /* Which keys may be in by_contact_ or by_moved_uri_: one counter per
-     * slot (a counting Bloom filter with one hash), consulted before the two
-     * lookups that every request makes. With thousands of redirects those
-     * tables outgrow the caches and each lookup costs several memory
-     * misses (perf: ~2 % of all of tshark's cycles on BENCHMARKS.md's
-     * capture), while most requests follow no redirect at all. A counter
-     * that reached 255 stays there ("maybe", never wrong). Allocated with
-     * the first redirect. */
-    static constexpr size_t kFilterSlots = size_t{1} << 20;
-    std::vector<uint8_t> key_filter_;
+    /* The keys of by_contact_ and by_moved_uri_, checked before the two
+     * lookups every request makes (most follow no redirect). 2^20 slots:
+     * 1 MiB, for up to 50,000 redirects with a few Contacts each. */
+    KeyFilter key_filter_{20};
 };
 
 } // namespace sipadvisor::core
