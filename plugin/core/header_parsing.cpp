@@ -107,18 +107,25 @@ bool equals_ignore_case(std::string_view a, std::string_view b)
     return true;
 }
 
-void append_decimal(std::string &out, uint64_t value)
+char *write_decimal(char *out, uint64_t value)
 {
-    /* Digits written backwards into a buffer and appended at once: one
-     * capacity check instead of one per digit (this runs several times for
-     * every message: keys, endpoint texts). */
+    /* Digits are produced last first: into a buffer, then copied. */
     char digits[20];
     char *first = digits + sizeof digits;
     do {
         *--first = static_cast<char>('0' + value % 10);
         value /= 10;
     } while (value != 0);
-    out.append(first, static_cast<size_t>(digits + sizeof digits - first));
+    while (first != digits + sizeof digits)
+        *out++ = *first++;
+    return out;
+}
+
+void append_decimal(std::string &out, uint64_t value)
+{
+    /* Appended at once: one capacity check instead of one per digit. */
+    char digits[20];
+    out.append(digits, static_cast<size_t>(write_decimal(digits, value) - digits));
 }
 
 std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator, size_t max_entries)

@@ -67,6 +67,10 @@ std::string media_type(std::string_view content_type);
 
 bool equals_ignore_case(std::string_view a, std::string_view b);
 
+/* Writes `value` in decimal at `out` (room for 20 characters) and returns
+ * the end; no terminating NUL. For texts built in a local buffer. */
+char *write_decimal(char *out, uint64_t value);
+
 /* Appends `value` in decimal: std::to_string without its temporary, for
  * the keys and endpoint texts built for every message. */
 void append_decimal(std::string &out, uint64_t value);

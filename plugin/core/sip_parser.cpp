@@ -191,16 +191,19 @@ void make_all_displayable(SipMessageFacts &facts)
 
 /* The next line of the header section, without its line end (CRLF or a bare
  * LF, which broken stacks send). Empty `line` at the blank line. */
-bool next_line(std::string_view bytes, size_t &position, std::string_view &line)
+inline bool next_line(std::string_view bytes, size_t &position, std::string_view &line)
 {
+    /* memchr and pointer arithmetic rather than find/substr: this runs for
+     * every line of every message, and their checks cost more than the scan. */
     if (position >= bytes.size())
         return false;
-    size_t end = bytes.find('\n', position);
-    if (end == std::string_view::npos)
-        end = bytes.size();
-    line = bytes.substr(position, end - position);
-    if (!line.empty() && line.back() == '\r')
-        line.remove_suffix(1);
+    const char *const data = bytes.data();
+    const void *newline = std::memchr(data + position, '\n', bytes.size() - position);
+    const size_t end = newline ? static_cast<size_t>(static_cast<const char *>(newline) - data) : bytes.size();
+    size_t line_end = end;
+    if (line_end > position && data[line_end - 1] == '\r')
+        --line_end;
+    line = std::string_view(data + position, line_end - position);
     position = end + 1;
     return true;
 }
@@ -753,19 +756,8 @@ bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, cons
         header = {};
         unfolded.clear();
     };
-    /* The lines as next_line() would give them, found with memchr in
-     * place: this loop runs for every header line of every message. */
-    const char *const data = bytes.data();
-    const size_t size = bytes.size();
     bool ended = false;
-    while (position < limits.max_header_bytes && position < size) {
-        const void *newline = std::memchr(data + position, '\n', size - position);
-        const size_t end = newline ? static_cast<size_t>(static_cast<const char *>(newline) - data) : size;
-        size_t line_end = end;
-        if (line_end > position && data[line_end - 1] == '\r')
-            --line_end;
-        line = std::string_view(data + position, line_end - position);
-        position = end + 1;
+    while (position < limits.max_header_bytes && next_line(bytes, position, line)) {
         if (line.empty()) {
             ended = true;
             break;

@@ -3,6 +3,7 @@
  */
 #include "wireshark/sip_field_reader.h"
 
+#include "core/header_parsing.h"
 #include "core/sip_parser.h"
 #include "wireshark/compat.h"
 
@@ -25,34 +26,19 @@ namespace {
 constexpr int kMaxMessageBytes = 80 * 1024;
 
 /* "192.0.2.1:5060", "[2001:db8::1]:5060" into `text` (its buffer reused).
- * IPv4 is formatted here: this runs twice per SIP frame, and Wireshark's
- * general formatter costs several times more. */
-/* The decimal digits of `value` written at `out`; returns their end. */
-char *put_decimal(char *out, uint32_t value)
-{
-    char digits[10];
-    size_t count = 0;
-    do {
-        digits[count++] = static_cast<char>('0' + value % 10);
-        value /= 10;
-    } while (value != 0);
-    while (count > 0)
-        *out++ = digits[--count];
-    return out;
-}
-
+ * This runs twice per SIP message: built in a local buffer and assigned
+ * once, and IPv4 is formatted here (Wireshark's general formatter costs
+ * several times more). */
 void endpoint_text(const address &addr, uint32_t port, std::string &text)
 {
-    /* Built in a local buffer and assigned once: this runs twice for every
-     * message, and IPv4 (the usual case) needs no address_to_str_buf. */
-    char buffer[160];
+    char buffer[160]; /* '[' + 127 + ']' + ':' + 20 digits at most */
     char *end = buffer;
     if (addr.type == AT_IPv4 && addr.len == 4) {
         const auto *octets = static_cast<const uint8_t *>(addr.data);
         for (int i = 0; i < 4; ++i) {
             if (i)
                 *end++ = '.';
-            end = put_decimal(end, octets[i]);
+            end = core::write_decimal(end, octets[i]);
         }
     } else {
         const bool bracket = addr.type == AT_IPv6;
@@ -64,7 +50,7 @@ void endpoint_text(const address &addr, uint32_t port, std::string &text)
             *end++ = ']';
     }
     *end++ = ':';
-    end = put_decimal(end, port);
+    end = core::write_decimal(end, port);
     text.assign(buffer, static_cast<size_t>(end - buffer));
 }
 
