@@ -949,33 +949,36 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
 template <typename Key, typename Value>
 Value *EvidenceTracker::Bounded<Key, Value>::find(const Key &key)
 {
-    auto it = map_.find(key);
-    return it == map_.end() ? nullptr : &it->second.first;
+    Stamped *found = map_.find_value(key);
+    return found ? &found->value : nullptr;
 }
 
 template <typename Key, typename Value>
 const Value *EvidenceTracker::Bounded<Key, Value>::find(const Key &key) const
 {
-    auto it = map_.find(key);
-    return it == map_.end() ? nullptr : &it->second.first;
+    const Stamped *found = map_.find_value(key);
+    return found ? &found->value : nullptr;
 }
 
 template <typename Key, typename Value>
 Value *EvidenceTracker::Bounded<Key, Value>::get_or_add(const Key &key)
 {
-    if (Value *existing = find(key))
-        return existing;
     if (cap_ == 0)
         return nullptr;
-    while (map_.size() >= cap_ && !order_.empty()) {
-        auto oldest = map_.find(order_.front().first);
-        if (oldest != map_.end() && oldest->second.second == order_.front().second)
+    auto [handle, added] = map_.try_emplace(key);
+    if (!added)
+        return &map_.value(handle).value;
+    map_.value(handle).sequence = next_++;
+    order_.emplace_back(handle, map_.value(handle).sequence);
+    /* The new entry is the newest, so it is never the one forgotten here;
+     * erasing leaves its handle valid. */
+    while (map_.size() > cap_ && !order_.empty()) {
+        auto [oldest, sequence] = order_.front();
+        if (map_.is_live(oldest) && map_.value(oldest).sequence == sequence)
             map_.erase(oldest);
         order_.pop_front();
     }
-    uint64_t sequence = next_++;
-    order_.emplace_back(key, sequence);
-    return &map_.emplace(key, std::make_pair(Value{}, sequence)).first->second.first;
+    return &map_.value(handle).value;
 }
 
 namespace {

@@ -26,6 +26,7 @@
 #pragma once
 
 #include "core/correlation.h"
+#include "core/flat_map.h"
 #include "core/key_filter.h"
 #include "core/knowledge_base.h"
 #include "core/sip_message.h"
@@ -191,6 +192,7 @@ private:
         uint32_t established_frame = 0;
         uint32_t ended_frame = 0;
     };
+    /* A FlatMap that forgets its oldest entry when full. */
     template <typename Key, typename Value> class Bounded {
     public:
         explicit Bounded(size_t cap) : cap_(cap) {}
@@ -205,10 +207,17 @@ private:
         size_t size() const { return map_.size(); }
 
     private:
+        struct Stamped {
+            Value value;
+            uint64_t sequence = 0;
+        };
+        using Map = FlatMap<Key, Stamped>;
         size_t cap_;
         uint64_t next_ = 1;
-        std::unordered_map<Key, std::pair<Value, uint64_t>> map_;
-        std::deque<std::pair<Key, uint64_t>> order_;
+        Map map_;
+        /* Insertion order: entry and the sequence it was added with (every
+         * entry is added once and erased only from here, so none is stale). */
+        std::deque<std::pair<typename Map::Handle, uint64_t>> order_;
     };
 
     void on_request(const SipMessageFacts &msg);

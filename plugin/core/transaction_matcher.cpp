@@ -34,19 +34,14 @@ void append_field(std::string &key, std::string_view value, bool lower = false)
                        static_cast<std::ptrdiff_t>(start), ascii_lower);
 }
 
-uint64_t fnv1a(std::string_view text)
+uint64_t hash_of_key(std::string_view key)
 {
-    uint64_t hash = 14695981039346656037ull;
-    for (unsigned char c : text) {
-        hash ^= c;
-        hash *= 1099511628211ull;
-    }
-    return hash;
+    return static_cast<uint64_t>(std::hash<std::string_view>{}(key));
 }
 
 size_t slot_of(uint64_t key_hash)
 {
-    /* FNV's low bits mix poorly on short inputs; fold the high half in. */
+    /* Fold the high bits in: the low ones also pick the key's slot in open_. */
     return static_cast<size_t>((key_hash ^ (key_hash >> 29) ^ (key_hash >> 47)) & (kDroppedSlotCount - 1));
 }
 
@@ -152,16 +147,16 @@ bool TransactionMatcher::pop_oldest(bool only_if_idle)
 {
     while (!order_.empty()) {
         OrderRecord oldest = order_.front();
-        Transaction &transaction = oldest.node->second;
-        if (transaction.generation != oldest.generation) {
+        if (!open_.is_live(oldest.entry) || open_.value(oldest.entry).generation != oldest.generation) {
             order_.pop_front();
             continue;
         }
+        Transaction &transaction = open_.value(oldest.entry);
         if (only_if_idle && !is_idle(transaction))
             return false;
         remember_drop(transaction, only_if_idle ? DropReason::timed_out : DropReason::evicted);
         order_.pop_front();
-        open_.erase(oldest.node->first);
+        open_.erase(oldest.entry);
         return true;
     }
     return false;
@@ -175,20 +170,19 @@ void TransactionMatcher::advance_clock(double now)
     }
 }
 
-TransactionMatcher::Node *TransactionMatcher::insert(std::string key, uint64_t key_hash)
+TransactionMatcher::Handle TransactionMatcher::insert(std::string key, uint64_t key_hash)
 {
     if (limits_.max_open_transactions == 0)
-        return nullptr;
+        return Table::kNone;
     while (open_.size() >= limits_.max_open_transactions && pop_oldest(false)) {
     }
     /* Stale order records pile up only when keys are reused after a timeout;
      * cap them too so the deque cannot outgrow the map by much. */
     while (order_.size() >= 2 * limits_.max_open_transactions + 16 && pop_oldest(false)) {
     }
-    auto [it, inserted] = open_.try_emplace(std::move(key));
-    (void)inserted;
-    it->second.key_hash = key_hash;
-    return &*it;
+    Handle entry = open_.try_emplace(std::move(key)).first;
+    open_.value(entry).key_hash = key_hash;
+    return entry;
 }
 
 TransactionMatcher::RequestOutcome TransactionMatcher::on_request(const SipMessageFacts &msg)
@@ -198,34 +192,33 @@ TransactionMatcher::RequestOutcome TransactionMatcher::on_request(const SipMessa
     bool by_branch = has_magic_cookie(msg.via_branch);
     std::string key = by_branch ? branch_key(msg.via_branch, msg.via_sent_by, method, msg.call_id)
                                 : rfc2543_key(msg, method, msg.src_endpoint, msg.dst_endpoint);
-    uint64_t key_hash = fnv1a(key);
+    uint64_t key_hash = hash_of_key(key);
 
-    auto found = open_.find(key);
-    if (found != open_.end() && !is_idle(found->second)) {
-        found->second.last_activity = now_;
-        outcome.request = &found->second.request;
+    Handle entry = open_.find(key);
+    if (entry != Table::kNone && !is_idle(open_.value(entry))) {
+        Transaction &transaction = open_.value(entry);
+        transaction.last_activity = now_;
+        outcome.request = &transaction.request;
         outcome.retransmission = true;
         return outcome;
     }
 
-    Node *node = nullptr;
-    if (found != open_.end()) {
+    if (entry != Table::kNone) {
         /* The key came back after its transaction went idle: a broken stack
          * reusing branches, or a new request. Either way a new transaction;
          * the old order record goes stale through the generation bump. */
-        remember_drop(found->second, DropReason::timed_out);
-        node = &*found;
-        node->second = Transaction{};
-        node->second.key_hash = key_hash;
+        remember_drop(open_.value(entry), DropReason::timed_out);
+        open_.value(entry) = Transaction{};
+        open_.value(entry).key_hash = key_hash;
     } else {
-        node = insert(std::move(key), key_hash);
-        if (!node) {
+        entry = insert(std::move(key), key_hash);
+        if (entry == Table::kNone) {
             remember_drop(key_hash, msg.frame, DropReason::evicted);
             return outcome;
         }
     }
 
-    Transaction &transaction = node->second;
+    Transaction &transaction = open_.value(entry);
     transaction.generation = next_generation_++;
     transaction.last_activity = now_;
     transaction.matched_by = by_branch ? RequestMatch::matched_branch : RequestMatch::matched_rfc2543;
@@ -233,7 +226,7 @@ TransactionMatcher::RequestOutcome TransactionMatcher::on_request(const SipMessa
     transaction.request.frame = msg.frame;
     transaction.request.time = msg.time;
     transaction.request.method = method;
-    order_.push_back(OrderRecord{node, transaction.generation});
+    order_.push_back(OrderRecord{entry, transaction.generation});
     outcome.request = &transaction.request;
     return outcome;
 }
@@ -247,9 +240,8 @@ TransactionMatcher::ResponseOutcome TransactionMatcher::on_response(const SipMes
                           ? branch_key(msg.via_branch, msg.via_sent_by, msg.cseq_method, msg.call_id)
                           : rfc2543_key(msg, msg.cseq_method, msg.dst_endpoint, msg.src_endpoint);
 
-    auto found = open_.find(key);
-    if (found != open_.end()) {
-        Transaction &transaction = found->second;
+    if (Transaction *found = open_.find_value(key)) {
+        Transaction &transaction = *found;
         outcome.request_frame = transaction.request.frame;
         outcome.request = &transaction.request;
         if (is_idle(transaction)) {
@@ -265,7 +257,7 @@ TransactionMatcher::ResponseOutcome TransactionMatcher::on_response(const SipMes
 
     if (dropped_.empty())
         return outcome;
-    uint64_t key_hash = fnv1a(key);
+    uint64_t key_hash = hash_of_key(key);
     const DroppedSlot &slot = dropped_[slot_of(key_hash)];
     if (slot.reason != DropReason::none && slot.key_hash == key_hash) {
         outcome.match = slot.reason == DropReason::evicted ? RequestMatch::gave_up_state_full

@@ -13,6 +13,7 @@
  */
 #pragma once
 
+#include "core/flat_map.h"
 #include "core/sip_message.h"
 
 #include <cstddef>
@@ -22,7 +23,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace sipadvisor::core {
@@ -109,14 +109,14 @@ private:
         bool is_invite = false;
         bool got_provisional = false;
     };
-    using Node = std::pair<const std::string, Transaction>;
+    using Table = FlatMap<std::string, Transaction>;
+    using Handle = Table::Handle;
 
-    /* Insertion order for eviction. A record whose generation differs from
-     * its transaction's is stale (the key was reused) and skipped. Every
-     * record of a node precedes its live record, and nodes are erased only
-     * when their live record is popped, so `node` is always valid. */
+    /* Insertion order for eviction. A record is stale, and skipped, when its
+     * entry was erased or now holds a newer transaction (the key was reused
+     * after a timeout, or the entry after an erase): generations differ. */
     struct OrderRecord {
-        Node *node;
+        Handle entry;
         uint64_t generation;
     };
 
@@ -135,10 +135,10 @@ private:
     void remember_drop(const Transaction &transaction, DropReason reason);
     void remember_drop(uint64_t key_hash, uint32_t frame, DropReason reason);
     bool pop_oldest(bool only_if_idle);
-    Node *insert(std::string key, uint64_t key_hash);
+    Handle insert(std::string key, uint64_t key_hash);
 
     TransactionLimits limits_;
-    std::unordered_map<std::string, Transaction> open_;
+    Table open_;
     std::deque<OrderRecord> order_;
     std::vector<DroppedSlot> dropped_;  /* allocated on first drop */
     uint64_t next_generation_ = 1;

@@ -1,0 +1,179 @@
+/* sipadvisor - FlatMap (core/flat_map.h) against std::unordered_map
+ * SPDX-License-Identifier: GPL-2.0-or-later
+ *
+ * FlatMap's failure modes are silent: a probe run broken by a wrong
+ * backward shift loses keys that are still in it, a tag compare without the
+ * key compare merges two transactions, a reused handle revives an erased
+ * entry. So the map is driven with long random sequences of inserts, finds
+ * and erases, next to std::unordered_map as the reference, with hashes that
+ * collide on purpose (every key in a few home slots, runs that wrap around
+ * the end of the slot array), and every key is checked after every erase.
+ */
+#include "core/flat_map.h"
+
+#include <cstdarg>
+#include <cstddef>
+#include <csetjmp>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+extern "C" {
+#include <cmocka.h>
+}
+
+using namespace sipadvisor::core;
+
+namespace {
+
+/* Eight distinct hashes for all keys: long probe runs, equal tags for
+ * different keys (so only the key compare tells them apart). The high bits
+ * send the runs past the end of the slot array. */
+struct CollidingHash {
+    size_t operator()(const std::string &key) const
+    {
+        return static_cast<size_t>((std::hash<std::string>{}(key) & 7) | 0xFFFFFFF8u);
+    }
+};
+
+template <typename Map>
+void check_against(const Map &map, const std::unordered_map<std::string, int> &reference,
+                   const std::unordered_map<std::string, typename Map::Handle> &handles)
+{
+    assert_int_equal(map.size(), reference.size());
+    for (const auto &[key, value] : reference) {
+        auto handle = map.find(key);
+        assert_int_not_equal(handle, Map::kNone);
+        /* An entry never moves while it lives. */
+        assert_int_equal(handle, handles.at(key));
+        assert_true(map.is_live(handle));
+        assert_string_equal(map.key(handle).c_str(), key.c_str());
+        assert_int_equal(map.value(handle), value);
+    }
+}
+
+template <typename Hash>
+void random_operations_agree_with_unordered_map(unsigned seed, int key_space, int steps)
+{
+    using Map = FlatMap<std::string, int, Hash>;
+    Map map;
+    std::unordered_map<std::string, int> reference;
+    std::unordered_map<std::string, typename Map::Handle> handles;
+    std::mt19937 random(seed);
+    for (int step = 0; step < steps; ++step) {
+        std::string key = "key-" + std::to_string(random() % static_cast<unsigned>(key_space));
+        switch (random() % 3) {
+        case 0: {
+            auto [handle, added] = map.try_emplace(key);
+            assert_int_equal(added, reference.count(key) == 0);
+            if (added) {
+                /* A new entry starts value-initialised, also in a reused slot. */
+                assert_int_equal(map.value(handle), 0);
+                handles[key] = handle;
+            } else {
+                assert_int_equal(handle, handles.at(key));
+            }
+            map.value(handle) = step + 1;
+            reference[key] = step + 1;
+            break;
+        }
+        case 1: {
+            auto handle = map.find(key);
+            assert_int_equal(handle != Map::kNone, reference.count(key) == 1);
+            if (handle != Map::kNone)
+                assert_int_equal(map.value(handle), reference.at(key));
+            break;
+        }
+        default: {
+            auto handle = map.find(key);
+            if (handle == Map::kNone)
+                break;
+            map.erase(handle);
+            assert_false(map.is_live(handle));
+            assert_int_equal(map.find(key), Map::kNone);
+            reference.erase(key);
+            handles.erase(key);
+            /* Every erase shifts the probe run: all keys must stay findable. */
+            if (reference.size() < 200 || step % 97 == 0)
+                check_against(map, reference, handles);
+            break;
+        }
+        }
+    }
+    check_against(map, reference, handles);
+    map.clear();
+    assert_int_equal(map.size(), 0);
+    for (const auto &[key, value] : reference)
+        assert_int_equal(map.find(key), Map::kNone);
+}
+
+void agrees_with_unordered_map_on_spread_hashes(void **)
+{
+    /* Small key space: many erases and re-inserts of the same keys; large
+     * one: the slot array grows several times. */
+    random_operations_agree_with_unordered_map<std::hash<std::string>>(1, 64, 20000);
+    random_operations_agree_with_unordered_map<std::hash<std::string>>(2, 5000, 60000);
+}
+
+void agrees_with_unordered_map_on_colliding_hashes(void **)
+{
+    random_operations_agree_with_unordered_map<CollidingHash>(3, 40, 20000);
+    random_operations_agree_with_unordered_map<CollidingHash>(4, 300, 20000);
+}
+
+void integer_keys_in_sequence(void **)
+{
+    /* The remembered requests are keyed by frame number with an identity
+     * hash: a sliding window of consecutive numbers, as in a capture. */
+    FlatMap<uint32_t, uint32_t> map;
+    std::vector<FlatMap<uint32_t, uint32_t>::Handle> window;
+    for (uint32_t frame = 1; frame <= 100000; ++frame) {
+        auto [handle, added] = map.try_emplace(frame);
+        assert_true(added);
+        map.value(handle) = frame * 3;
+        window.push_back(handle);
+        if (window.size() > 1000) {
+            map.erase(window.front());
+            window.erase(window.begin());
+        }
+    }
+    assert_int_equal(map.size(), 1000);
+    for (uint32_t frame = 1; frame <= 100000; ++frame) {
+        const uint32_t *value = map.find_value(frame);
+        if (frame > 99000) {
+            assert_non_null(value);
+            assert_int_equal(*value, frame * 3);
+        } else {
+            assert_null(value);
+        }
+    }
+}
+
+void erased_values_are_destroyed_at_once(void **)
+{
+    /* Erase must release what the value owns (the tables hold strings and
+     * vectors), not keep it until the handle is reused. */
+    FlatMap<std::string, std::shared_ptr<int>> map;
+    auto counter = std::make_shared<int>(7);
+    auto handle = map.try_emplace(std::string("a")).first;
+    map.value(handle) = counter;
+    assert_int_equal(counter.use_count(), 2);
+    map.erase(handle);
+    assert_int_equal(counter.use_count(), 1);
+}
+
+} // namespace
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(agrees_with_unordered_map_on_spread_hashes),
+        cmocka_unit_test(agrees_with_unordered_map_on_colliding_hashes),
+        cmocka_unit_test(integer_keys_in_sequence),
+        cmocka_unit_test(erased_values_are_destroyed_at_once),
+    };
+    return cmocka_run_group_tests(tests, nullptr, nullptr);
+}
