@@ -883,7 +883,12 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
     bool challenge = code == 401 || code == 407;
     if (!challenge && !(code >= 200 && code <= 299))
         return std::nullopt;
-    std::string key = std::to_string(response.call_id.size()) + ":" + response.call_id + response.from_tag;
+    std::string key;
+    key.reserve(response.call_id.size() + response.from_tag.size() + 24);
+    append_decimal(key, response.call_id.size());
+    key += ':';
+    key += response.call_id;
+    key += response.from_tag;
     if (!challenge) {
         /* Every 2xx asks; nearly none ends a chain (see key_filter.h). */
         if (!chain_keys_.may_contain(key))
