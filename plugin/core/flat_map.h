@@ -52,6 +52,18 @@ public:
         return {insert_new(std::forward<KeyArg>(key), tag), true};
     }
 
+    /* The same for callers that use the key's hash for more than one call
+     * (it must be hash_key(key)). */
+    static uint64_t hash_key(const Key &key) { return static_cast<uint64_t>(Hash{}(key)); }
+    Handle find(const Key &key, uint64_t hash) const { return find_tagged(key, tag_of_hash(hash)); }
+    /* Adds `key` with a value-initialised Value; the key must not be in the
+     * map (find() said so, and nothing was added since). */
+    template <typename KeyArg>
+    Handle insert_absent(KeyArg &&key, uint64_t hash)
+    {
+        return insert_new(std::forward<KeyArg>(key), tag_of_hash(hash));
+    }
+
     /* Frees the entry (its key and value are destroyed at once, so their
      * memory is returned now) and makes its Handle reusable. */
     void erase(Handle handle)
@@ -145,7 +157,10 @@ private:
     template <typename KeyLike>
     static uint32_t tag_of(const KeyLike &key)
     {
-        const uint64_t hash = static_cast<uint64_t>(Hash{}(key));
+        return tag_of_hash(static_cast<uint64_t>(Hash{}(key)));
+    }
+    static uint32_t tag_of_hash(uint64_t hash)
+    {
         /* Identity hashes (integers) keep their low bits; string hashes
          * are mixed in both halves already. */
         return static_cast<uint32_t>(hash ^ (hash >> 32));

@@ -34,11 +34,6 @@ void append_field(std::string &key, std::string_view value, bool lower = false)
                        static_cast<std::ptrdiff_t>(start), ascii_lower);
 }
 
-uint64_t hash_of_key(std::string_view key)
-{
-    return static_cast<uint64_t>(std::hash<std::string_view>{}(key));
-}
-
 size_t slot_of(uint64_t key_hash)
 {
     /* Fold the high bits in: the low ones also pick the key's slot in open_. */
@@ -49,30 +44,39 @@ size_t slot_of(uint64_t key_hash)
  * added because real scanners (e.g. in sipcapture/heplify's ipip0.pcap)
  * reuse one constant branch for every call: without it a response would
  * be tied to another call's request. */
-std::string branch_key(std::string_view branch, std::string_view sent_by, std::string_view method,
-                       std::string_view call_id)
+void branch_key(std::string &key, std::string_view branch, std::string_view sent_by, std::string_view method,
+                std::string_view call_id)
 {
-    std::string key;
+    key.clear();
     key.reserve(branch.size() + sent_by.size() + method.size() + call_id.size() + 16);
     key += 'B';
     append_field(key, branch);
     append_field(key, sent_by, true);
     append_field(key, method);
     append_field(key, call_id);
-    return key;
 }
 
-std::string rfc2543_key(const SipMessageFacts &msg, std::string_view method,
-                        std::string_view client_endpoint, std::string_view server_endpoint)
+void rfc2543_key(std::string &key, const SipMessageFacts &msg, std::string_view method,
+                 std::string_view client_endpoint, std::string_view server_endpoint)
 {
-    std::string key = "R";
+    key.assign("R");
     append_field(key, msg.call_id);
     append_field(key, std::to_string(msg.cseq_seq));
     append_field(key, method);
     append_field(key, msg.from_tag);
     append_field(key, endpoint_host(client_endpoint));
     append_field(key, endpoint_host(server_endpoint));
-    return key;
+}
+
+/* The key of the transaction a message belongs to, built into `key` (the
+ * matcher's scratch string, so a lookup allocates nothing). */
+void transaction_key(std::string &key, const SipMessageFacts &msg, std::string_view method, bool by_branch,
+                     std::string_view client_endpoint, std::string_view server_endpoint)
+{
+    if (by_branch)
+        branch_key(key, msg.via_branch, msg.via_sent_by, method, msg.call_id);
+    else
+        rfc2543_key(key, msg, method, client_endpoint, server_endpoint);
 }
 
 } // namespace
@@ -170,7 +174,7 @@ void TransactionMatcher::advance_clock(double now)
     }
 }
 
-TransactionMatcher::Handle TransactionMatcher::insert(std::string key, uint64_t key_hash)
+TransactionMatcher::Handle TransactionMatcher::insert(const std::string &key, uint64_t key_hash)
 {
     if (limits_.max_open_transactions == 0)
         return Table::kNone;
@@ -180,7 +184,8 @@ TransactionMatcher::Handle TransactionMatcher::insert(std::string key, uint64_t 
      * cap them too so the deque cannot outgrow the map by much. */
     while (order_.size() >= 2 * limits_.max_open_transactions + 16 && pop_oldest(false)) {
     }
-    Handle entry = open_.try_emplace(std::move(key)).first;
+    /* on_request() found no entry for the key, and evictions only remove. */
+    Handle entry = open_.insert_absent(key, key_hash);
     open_.value(entry).key_hash = key_hash;
     return entry;
 }
@@ -190,11 +195,11 @@ TransactionMatcher::RequestOutcome TransactionMatcher::on_request(const SipMessa
     RequestOutcome outcome;
     const std::string &method = msg.method.empty() ? msg.cseq_method : msg.method;
     bool by_branch = has_magic_cookie(msg.via_branch);
-    std::string key = by_branch ? branch_key(msg.via_branch, msg.via_sent_by, method, msg.call_id)
-                                : rfc2543_key(msg, method, msg.src_endpoint, msg.dst_endpoint);
-    uint64_t key_hash = hash_of_key(key);
+    transaction_key(scratch_key_, msg, method, by_branch, msg.src_endpoint, msg.dst_endpoint);
+    const std::string &key = scratch_key_;
+    uint64_t key_hash = Table::hash_key(key);
 
-    Handle entry = open_.find(key);
+    Handle entry = open_.find(key, key_hash);
     if (entry != Table::kNone && !is_idle(open_.value(entry))) {
         Transaction &transaction = open_.value(entry);
         transaction.last_activity = now_;
@@ -211,7 +216,7 @@ TransactionMatcher::RequestOutcome TransactionMatcher::on_request(const SipMessa
         open_.value(entry) = Transaction{};
         open_.value(entry).key_hash = key_hash;
     } else {
-        entry = insert(std::move(key), key_hash);
+        entry = insert(key, key_hash);
         if (entry == Table::kNone) {
             remember_drop(key_hash, msg.frame, DropReason::evicted);
             return outcome;
@@ -236,12 +241,13 @@ TransactionMatcher::ResponseOutcome TransactionMatcher::on_response(const SipMes
     ResponseOutcome outcome;
     /* The response copies the request's Vias, so the top one names the
      * client transaction; its endpoints are the request's, reversed. */
-    std::string key = has_magic_cookie(msg.via_branch)
-                          ? branch_key(msg.via_branch, msg.via_sent_by, msg.cseq_method, msg.call_id)
-                          : rfc2543_key(msg, msg.cseq_method, msg.dst_endpoint, msg.src_endpoint);
+    transaction_key(scratch_key_, msg, msg.cseq_method, has_magic_cookie(msg.via_branch), msg.dst_endpoint,
+                    msg.src_endpoint);
+    const std::string &key = scratch_key_;
+    const uint64_t key_hash = Table::hash_key(key);
 
-    if (Transaction *found = open_.find_value(key)) {
-        Transaction &transaction = *found;
+    if (Handle found = open_.find(key, key_hash); found != Table::kNone) {
+        Transaction &transaction = open_.value(found);
         outcome.request_frame = transaction.request.frame;
         outcome.request = &transaction.request;
         if (is_idle(transaction)) {
@@ -257,7 +263,6 @@ TransactionMatcher::ResponseOutcome TransactionMatcher::on_response(const SipMes
 
     if (dropped_.empty())
         return outcome;
-    uint64_t key_hash = hash_of_key(key);
     const DroppedSlot &slot = dropped_[slot_of(key_hash)];
     if (slot.reason != DropReason::none && slot.key_hash == key_hash) {
         outcome.match = slot.reason == DropReason::evicted ? RequestMatch::gave_up_state_full

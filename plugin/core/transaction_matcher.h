@@ -135,13 +135,14 @@ private:
     void remember_drop(const Transaction &transaction, DropReason reason);
     void remember_drop(uint64_t key_hash, uint32_t frame, DropReason reason);
     bool pop_oldest(bool only_if_idle);
-    Handle insert(std::string key, uint64_t key_hash);
+    Handle insert(const std::string &key, uint64_t key_hash);
 
     TransactionLimits limits_;
     Table open_;
     std::deque<OrderRecord> order_;
     std::vector<DroppedSlot> dropped_;  /* allocated on first drop */
     uint64_t next_generation_ = 1;
+    std::string scratch_key_; /* the key being looked up (its buffer is reused) */
     double now_ = 0;
 };
 

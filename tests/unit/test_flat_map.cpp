@@ -18,6 +18,7 @@
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -67,7 +68,19 @@ void random_operations_agree_with_unordered_map(unsigned seed, int key_space, in
         std::string key = "key-" + std::to_string(random() % static_cast<unsigned>(key_space));
         switch (random() % 3) {
         case 0: {
-            auto [handle, added] = map.try_emplace(key);
+            /* Both ways of adding: try_emplace, and find + insert_absent
+             * with the hash computed once (as TransactionMatcher does). */
+            typename Map::Handle handle;
+            bool added;
+            if (step % 2) {
+                std::tie(handle, added) = map.try_emplace(key);
+            } else {
+                const uint64_t hash = Map::hash_key(key);
+                handle = map.find(key, hash);
+                added = handle == Map::kNone;
+                if (added)
+                    handle = map.insert_absent(key, hash);
+            }
             assert_int_equal(added, reference.count(key) == 0);
             if (added) {
                 /* A new entry starts value-initialised, also in a reused slot. */
