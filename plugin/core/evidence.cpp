@@ -999,14 +999,14 @@ void append_length_prefixed(std::string &key, std::string_view text)
 
 /* CANCEL and every response of the INVITE share Call-ID, CSeq number, From
  * tag and top Via branch (RFC 3261 §9.1). */
-std::string invite_key(const SipMessageFacts &msg)
+const std::string &invite_key(std::string &key, const SipMessageFacts &msg)
 {
-    std::string key;
+    key.clear();
     key.reserve(msg.call_id.size() + msg.from_tag.size() + msg.via_branch.size() + 32);
     append_length_prefixed(key, msg.call_id);
-    std::string number;
-    append_decimal(number, msg.cseq_seq);
-    append_length_prefixed(key, number);
+    char number[20];
+    const char *number_end = write_decimal(number, msg.cseq_seq);
+    append_length_prefixed(key, std::string_view(number, static_cast<size_t>(number_end - number)));
     append_length_prefixed(key, msg.from_tag);
     /* The branch compares case-insensitively: appended, then lowered in
      * place (not one += per character). */
@@ -1019,11 +1019,11 @@ std::string invite_key(const SipMessageFacts &msg)
 }
 
 /* Both directions of a dialog: the tags in a fixed order. */
-std::string dialog_key(const SipMessageFacts &msg)
+const std::string &dialog_key(std::string &key, const SipMessageFacts &msg)
 {
     const std::string &a = std::min(msg.from_tag, msg.to_tag);
     const std::string &b = std::max(msg.from_tag, msg.to_tag);
-    std::string key;
+    key.clear();
     key.reserve(msg.call_id.size() + a.size() + b.size() + 24);
     append_length_prefixed(key, msg.call_id);
     append_length_prefixed(key, a);
@@ -1065,16 +1065,16 @@ void EvidenceTracker::on_request(const SipMessageFacts &msg)
     if (RequestEvidence *slot = requests_.get_or_add(msg.frame))
         *slot = remember_request(msg);
     if (method == "INVITE" && msg.to_tag.empty()) {
-        if (InviteState *invite = invites_.get_or_add(invite_key(msg)); invite && !invite->invite_frame)
+        if (InviteState *invite = invites_.get_or_add(invite_key(scratch_key_, msg)); invite && !invite->invite_frame)
             invite->invite_frame = msg.frame;
     } else if (method == "CANCEL") {
-        if (InviteState *invite = invites_.get_or_add(invite_key(msg)); invite && !invite->cancel_frame) {
+        if (InviteState *invite = invites_.get_or_add(invite_key(scratch_key_, msg)); invite && !invite->cancel_frame) {
             invite->cancel_frame = msg.frame;
             for (size_t i = 0; i < msg.reasons.size() && i < kMaxReasonItems; ++i)
                 invite->cancel_reasons.push_back(msg.reasons[i]);
         }
     } else if (method == "BYE" && !msg.to_tag.empty()) {
-        if (DialogState *dialog = dialogs_.get_or_add(dialog_key(msg)); dialog && !dialog->ended_frame)
+        if (DialogState *dialog = dialogs_.get_or_add(dialog_key(scratch_key_, msg)); dialog && !dialog->ended_frame)
             dialog->ended_frame = msg.frame;
     }
 }
@@ -1089,7 +1089,7 @@ EvidenceFindings EvidenceTracker::on_message(const SipMessageFacts &msg, const M
     EvidenceContext context;
     unsigned code = msg.status_code;
     if (msg.cseq_method == "INVITE" || msg.cseq_method == "CANCEL") {
-        if (InviteState *invite = invites_.find(invite_key(msg))) {
+        if (InviteState *invite = invites_.find(invite_key(scratch_key_, msg))) {
             if (msg.cseq_method == "INVITE") {
                 context.cancel_frame = invite->cancel_frame;
                 context.cancel_reasons = invite->cancel_reasons;
@@ -1107,11 +1107,11 @@ EvidenceFindings EvidenceTracker::on_message(const SipMessageFacts &msg, const M
     }
     bool sets_up_dialog = msg.cseq_method == "INVITE" || msg.cseq_method == "SUBSCRIBE" || msg.cseq_method == "REFER";
     if (sets_up_dialog && code >= 200 && code <= 299 && !msg.to_tag.empty()) {
-        if (DialogState *dialog = dialogs_.get_or_add(dialog_key(msg)); dialog && !dialog->established_frame)
+        if (DialogState *dialog = dialogs_.get_or_add(dialog_key(scratch_key_, msg)); dialog && !dialog->established_frame)
             dialog->established_frame = msg.frame;
     }
     if (code == 481 && msg.cseq_method != "CANCEL") {
-        if (const DialogState *dialog = dialogs_.find(dialog_key(msg))) {
+        if (const DialogState *dialog = dialogs_.find(dialog_key(scratch_key_, msg))) {
             context.dialog_established_frame = dialog->established_frame;
             /* The BYE this 481 answers does not explain itself. */
             if (dialog->ended_frame != correlation.request_frame)

@@ -226,6 +226,7 @@ private:
     Bounded<std::string, InviteState> invites_;
     Bounded<std::string, DialogState> dialogs_;
     AuthChainTracker auth_;
+    std::string scratch_key_; /* the INVITE or dialog key being looked up (its buffer is reused) */
 };
 
 } // namespace sipadvisor::core
