@@ -893,18 +893,17 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
         /* Every 2xx asks; nearly none ends a chain (see key_filter.h). */
         if (!chain_keys_.may_contain(key))
             return std::nullopt;
-        auto found = chains_.find(key);
-        if (found != chains_.end()) {
+        if (Chains::Handle found = chains_.find(key); found != Chains::kNone) {
             chains_.erase(found); /* the credentials worked: the chain is over */
             chain_keys_.remove(key);
         }
         return std::nullopt;
     }
-    auto found = chains_.find(key);
+    Chains::Handle found = chains_.find(key);
     AuthChainState state;
     state.request_had_credentials = request_had_credentials;
-    if (found != chains_.end()) {
-        Chain &chain = found->second;
+    if (found != Chains::kNone) {
+        Chain &chain = chains_.value(found);
         if (response.cseq_seq == chain.last_cseq)
             return chain.last_state; /* a retransmitted challenge */
         state.challenges = chain.last_state.challenges < 1000000 ? chain.last_state.challenges + 1 : 1000000;
@@ -920,32 +919,27 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
     state.challenges = 1;
     if (max_chains_ == 0)
         return state;
-    while (chains_.size() >= max_chains_ && !order_.empty()) {
-        auto oldest = chains_.find(order_.front().first);
-        if (oldest != chains_.end() && oldest->second.sequence == order_.front().second) {
-            chains_.erase(oldest);
-            chain_keys_.remove(order_.front().first);
-        }
+    /* Forget the oldest chains while full; chains ended by a 2xx leave stale
+     * order entries (erased, or their entry reused: another sequence), and
+     * those are kept bounded too. */
+    while ((chains_.size() >= max_chains_ || order_.size() >= 2 * max_chains_ + 16) && !order_.empty()) {
+        auto [oldest, sequence] = order_.front();
         order_.pop_front();
-    }
-    /* Chains ended by a 2xx leave stale order entries; keep them bounded. */
-    while (order_.size() >= 2 * max_chains_ + 16) {
-        auto oldest = chains_.find(order_.front().first);
-        if (oldest != chains_.end() && oldest->second.sequence == order_.front().second) {
+        if (chains_.is_live(oldest) && chains_.value(oldest).sequence == sequence) {
+            chain_keys_.remove(chains_.key(oldest));
             chains_.erase(oldest);
-            chain_keys_.remove(order_.front().first);
         }
-        order_.pop_front();
     }
-    Chain chain;
+    chain_keys_.add(key);
+    const uint64_t key_hash = Chains::hash_key(key);
+    Chains::Handle added = chains_.insert_absent(std::move(key), key_hash);
+    Chain &chain = chains_.value(added);
     chain.last_frame = response.frame;
     chain.last_cseq = response.cseq_seq;
     chain.sequence = next_sequence_++;
     chain.realm = shortened(response.auth_realm, 128);
     chain.last_state = state;
-    order_.emplace_back(key, chain.sequence);
-    chain_keys_.add(key);
-    chains_.emplace(std::move(key), std::move(chain));
+    order_.emplace_back(added, chain.sequence);
     return state;
 }
 

@@ -36,7 +36,6 @@
 #include <deque>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace sipadvisor::core {
@@ -118,11 +117,12 @@ private:
         std::string realm;
         AuthChainState last_state;
     };
+    using Chains = FlatMap<std::string, Chain>;
     size_t max_chains_;
     uint64_t next_sequence_ = 1;
-    std::unordered_map<std::string, Chain> chains_;
+    Chains chains_;
     KeyFilter chain_keys_{16}; /* chains_'s keys: 64 KiB for the default 10,000 chains */
-    std::deque<std::pair<std::string, uint64_t>> order_;
+    std::deque<std::pair<Chains::Handle, uint64_t>> order_; /* entry, its sequence when added */
 };
 
 /* What the caller knows beyond the response and its request. */

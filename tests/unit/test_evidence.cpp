@@ -618,6 +618,40 @@ void challenge_chain_realm_change_and_bounds(void **)
         chains.on_response(other, false);
     }
     assert_true(chains.size() <= 2);
+    /* The oldest chains were forgotten, the newest kept. */
+    auto challenge = [&](AuthChainTracker &tracker, const std::string &call_id, uint32_t cseq) {
+        SipMessageFacts again = first;
+        again.call_id = call_id;
+        again.cseq_seq = cseq;
+        return tracker.on_response(again, true)->challenges;
+    };
+    auto accept = [&](AuthChainTracker &tracker, const std::string &call_id) {
+        SipMessageFacts ok = response_to(invite, 91, 200);
+        ok.call_id = call_id;
+        assert_false(tracker.on_response(ok, true).has_value());
+    };
+    assert_int_equal(challenge(chains, "c49", 77), 2);
+    assert_int_equal(challenge(chains, "c0", 77), 1);
+    /* A 2xx ends its chain and no other. */
+    AuthChainTracker ending(2);
+    assert_int_equal(challenge(ending, "kept", 1), 1);
+    for (int i = 0; i < 5; ++i) {
+        assert_int_equal(challenge(ending, "ended" + std::to_string(i), 1), 1);
+        accept(ending, "unrelated");
+        accept(ending, "ended" + std::to_string(i));
+        assert_int_equal(ending.size(), 1);
+    }
+    assert_int_equal(challenge(ending, "kept", 2), 2);
+    accept(ending, "kept");
+    assert_int_equal(ending.size(), 0);
+    assert_int_equal(challenge(ending, "kept", 3), 1);
+    /* Ended chains leave stale entries in the eviction order; those are
+     * bounded too (at 2 x cap + 16, by forgetting the oldest chain). */
+    for (int i = 5; i < 200; ++i) {
+        challenge(ending, "ended" + std::to_string(i), 1);
+        accept(ending, "ended" + std::to_string(i));
+        assert_true(ending.size() <= 2);
+    }
     AuthChainTracker none(0);
     assert_int_equal(none.on_response(first, false)->challenges, 1);
     assert_int_equal(none.size(), 0);
