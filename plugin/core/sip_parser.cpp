@@ -747,7 +747,9 @@ bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, cons
     std::string unfolded;
     auto flush = [&]() {
         std::string_view text = unfolded.empty() ? header : std::string_view(unfolded);
-        const void *colon = std::memchr(text.data(), ':', text.size());
+        /* No header yet (a continuation line first): an empty view, whose
+         * data() may be null, which memchr must not get. */
+        const void *colon = text.empty() ? nullptr : std::memchr(text.data(), ':', text.size());
         if (colon) {
             const size_t at = static_cast<size_t>(static_cast<const char *>(colon) - text.data());
             read_header(classify(trim(text.substr(0, at))), trim(text.substr(at + 1)), facts, limits,
