@@ -15,27 +15,49 @@ EtagLedger::EtagLedger(size_t max_entities, size_t max_tags_per_entity)
 void EtagLedger::clear()
 {
     issued_index_.clear();
+    issued_order_.clear();
     lru_.clear();
     entities_.clear();
 }
 
 EtagLedger::Entity &EtagLedger::touch_or_add(const std::string &key)
 {
-    auto found = entities_.find(key);
-    if (found != entities_.end()) {
-        lru_.splice(lru_.begin(), lru_, found->second.lru);
-        return found->second;
+    const uint64_t key_hash = Entities::hash_key(key);
+    if (Entities::Handle found = entities_.find(key, key_hash); found != Entities::kNone) {
+        Entity &entity = entities_.value(found);
+        lru_.splice(lru_.begin(), lru_, entity.lru);
+        return entity;
     }
     while (!lru_.empty() && entities_.size() >= max_entities_) {
-        const std::string *oldest = lru_.back();
+        entities_.erase(lru_.back());
         lru_.pop_back();
-        entities_.erase(*oldest);
     }
-    auto [it, inserted] = entities_.try_emplace(key);
-    (void)inserted;
-    lru_.push_front(&it->first);
-    it->second.lru = lru_.begin();
-    return it->second;
+    Entities::Handle added = entities_.insert_absent(key, key_hash);
+    lru_.push_front(added);
+    Entity &entity = entities_.value(added);
+    entity.lru = lru_.begin();
+    return entity;
+}
+
+void EtagLedger::index_issued(const std::string &tag, const std::string &entity_key, uint32_t frame)
+{
+    auto [entry, added] = issued_index_.try_emplace(tag);
+    IssuedElsewhere &indexed = issued_index_.value(entry);
+    indexed.entity_key = entity_key;
+    indexed.issued_in = frame;
+    indexed.sequence = next_issued_sequence_++;
+    issued_order_.emplace_back(entry, indexed.sequence);
+    (void)added;
+    /* Forget the oldest tags beyond the bound; re-indexed tags leave stale
+     * records, bounded too. The entry just written is the newest, so it
+     * stays. */
+    while ((issued_index_.size() > kMaxIssuedIndex || issued_order_.size() > 2 * kMaxIssuedIndex + 16) &&
+           !issued_order_.empty()) {
+        auto [oldest, sequence] = issued_order_.front();
+        issued_order_.pop_front();
+        if (issued_index_.is_live(oldest) && issued_index_.value(oldest).sequence == sequence)
+            issued_index_.erase(oldest);
+    }
 }
 
 EtagLedger::IssuedTag *EtagLedger::find(Entity &entity, const std::string &tag)
@@ -91,9 +113,7 @@ void EtagLedger::on_publish_accepted(const std::string &entity_key, const std::s
     }
     /* New tag, or the same tag refreshed (or, oddly, reissued): it now
      * counts from this 2xx. */
-    if (issued_index_.size() >= kMaxIssuedIndex && !issued_index_.count(new_tag))
-        issued_index_.erase(issued_index_.begin());
-    issued_index_[new_tag] = {entity_key, frame};
+    index_issued(new_tag, entity_key, frame);
 
     IssuedTag &issued = find_or_add(entity, new_tag);
     issued.state = EtagState::live;
@@ -128,17 +148,16 @@ EtagDiagnosis EtagLedger::diagnose_412(const std::string &entity_key, const std:
     diagnosis.state = EtagState::unknown;
     if (if_match.empty())
         return diagnosis;
-    auto found = entities_.find(entity_key);
     const IssuedTag *issued = nullptr;
-    if (found != entities_.end()) {
-        lru_.splice(lru_.begin(), lru_, found->second.lru);
-        issued = find(found->second, if_match);
+    if (Entity *found = entities_.find_value(entity_key)) {
+        lru_.splice(lru_.begin(), lru_, found->lru);
+        issued = find(*found, if_match);
     }
     if (!issued) {
-        auto elsewhere = issued_index_.find(if_match);
-        if (elsewhere != issued_index_.end() && elsewhere->second.entity_key != entity_key) {
-            diagnosis.other_entity = entity_uri(elsewhere->second.entity_key);
-            diagnosis.other_issued_in = elsewhere->second.issued_in;
+        const IssuedElsewhere *elsewhere = issued_index_.find_value(if_match);
+        if (elsewhere && elsewhere->entity_key != entity_key) {
+            diagnosis.other_entity = entity_uri(elsewhere->entity_key);
+            diagnosis.other_issued_in = elsewhere->issued_in;
         }
         return diagnosis;
     }

@@ -12,11 +12,13 @@
  */
 #pragma once
 
+#include "core/flat_map.h"
+
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <list>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace sipadvisor::core {
@@ -60,6 +62,9 @@ public:
 
     void clear();
     size_t size() const { return entities_.size(); }
+    /* Tags in the "issued for which entity" index; at most kMaxIssuedIndex. */
+    size_t issued_index_size() const { return issued_index_.size(); }
+    static constexpr size_t kMaxIssuedIndex = 100000;
 
 private:
     struct IssuedTag {
@@ -74,10 +79,12 @@ private:
     };
     struct Entity {
         std::vector<IssuedTag> tags;              /* oldest first, at most max_tags_per_entity_ */
-        std::list<const std::string *>::iterator lru;
+        std::list<uint32_t>::iterator lru;        /* its place in lru_ */
     };
+    using Entities = FlatMap<std::string, Entity>;
 
     Entity &touch_or_add(const std::string &entity);
+    void index_issued(const std::string &tag, const std::string &entity_key, uint32_t frame);
     static std::string entity_uri(const std::string &entity_key);
     IssuedTag &find_or_add(Entity &entity, const std::string &tag);
     static IssuedTag *find(Entity &entity, const std::string &tag);
@@ -87,14 +94,19 @@ private:
     struct IssuedElsewhere {
         std::string entity_key;
         uint32_t issued_in = 0;
+        uint64_t sequence = 0;   /* when it was indexed, for issued_order_ */
     };
-    static constexpr size_t kMaxIssuedIndex = 100000;
-    std::unordered_map<std::string, IssuedElsewhere> issued_index_;
+    using IssuedIndex = FlatMap<std::string, IssuedElsewhere>;
+    IssuedIndex issued_index_;
+    /* Indexing order, oldest first: (entry, its sequence); an entry whose
+     * sequence differs was re-indexed later, and its record is stale. */
+    std::deque<std::pair<IssuedIndex::Handle, uint64_t>> issued_order_;
+    uint64_t next_issued_sequence_ = 1;
 
     size_t max_entities_;
     size_t max_tags_per_entity_;
-    std::unordered_map<std::string, Entity> entities_;
-    std::list<const std::string *> lru_;  /* most recent first; points at the map's keys */
+    Entities entities_;
+    std::list<Entities::Handle> lru_;  /* most recent first */
 };
 
 } // namespace sipadvisor::core

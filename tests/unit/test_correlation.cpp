@@ -578,6 +578,36 @@ void etag_of_another_entity_is_unknown_and_names_it(void **)
     assert_int_equal(diagnosis.issued_in, 0);
 }
 
+/* The index of issued tags ("issued for another resource") is bounded and
+ * forgets the oldest tags first; re-issuing a tag makes it new again. */
+void issued_tag_index_forgets_oldest_first(void **)
+{
+    EtagLedger ledger(16, 4);
+    auto entity = [](size_t i) {
+        std::string uri = "sip:r" + std::to_string(i % 16) + "@example.com";
+        return std::to_string(uri.size()) + ":" + uri + "presence";
+    };
+    const size_t total = EtagLedger::kMaxIssuedIndex + 500;
+    for (size_t i = 0; i < total; ++i) {
+        ledger.on_publish_accepted(entity(i), "", "t" + std::to_string(i), false, 3600, static_cast<uint32_t>(i + 1),
+                                   static_cast<double>(i));
+        if (i == 1000) /* t0 issued again: among the newest 100,000 indexed */
+            ledger.on_publish_accepted(entity(0), "", "t0", false, 3600, 999999, 1000.0);
+    }
+    assert_int_equal(ledger.issued_index_size(), EtagLedger::kMaxIssuedIndex);
+    const std::string elsewhere = "16:sip:x@example.compresence";
+    /* t1 was among the oldest: forgotten. */
+    assert_true(ledger.diagnose_412(elsewhere, "t1", 0).other_entity.empty());
+    /* t0 was issued again later: still known, as of then. */
+    EtagDiagnosis reissued = ledger.diagnose_412(elsewhere, "t0", 0);
+    assert_string_equal(reissued.other_entity.c_str(), "sip:r0@example.com");
+    assert_int_equal(reissued.other_issued_in, 999999);
+    /* The newest tag is known. */
+    const size_t last = total - 1;
+    EtagDiagnosis newest = ledger.diagnose_412(elsewhere, "t" + std::to_string(last), 0);
+    assert_int_equal(newest.other_issued_in, last + 1);
+}
+
 void etag_412_without_if_match_is_unknown(void **)
 {
     CorrelationEngine engine;
@@ -1141,6 +1171,7 @@ int main()
         cmocka_unit_test(etag_expired_reports_issue_and_elapsed),
         cmocka_unit_test(etag_never_issued_is_unknown),
         cmocka_unit_test(etag_of_another_entity_is_unknown_and_names_it),
+        cmocka_unit_test(issued_tag_index_forgets_oldest_first),
         cmocka_unit_test(etag_412_without_if_match_is_unknown),
         cmocka_unit_test(etag_two_live_chains_in_one_entity),
         cmocka_unit_test(etag_refresh_with_same_tag_restarts_clock),
