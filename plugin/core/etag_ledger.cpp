@@ -15,7 +15,6 @@ EtagLedger::EtagLedger(size_t max_entities, size_t max_tags_per_entity)
 void EtagLedger::clear()
 {
     issued_index_.clear();
-    issued_order_.clear();
     lru_.clear();
     entities_.clear();
 }
@@ -41,23 +40,11 @@ EtagLedger::Entity &EtagLedger::touch_or_add(const std::string &key)
 
 void EtagLedger::index_issued(const std::string &tag, const std::string &entity_key, uint32_t frame)
 {
-    auto [entry, added] = issued_index_.try_emplace(tag);
-    IssuedElsewhere &indexed = issued_index_.value(entry);
-    indexed.entity_key = entity_key;
-    indexed.issued_in = frame;
-    indexed.sequence = next_issued_sequence_++;
-    issued_order_.emplace_back(entry, indexed.sequence);
-    (void)added;
-    /* Forget the oldest tags beyond the bound; re-indexed tags leave stale
-     * records, bounded too. The entry just written is the newest, so it
-     * stays. */
-    while ((issued_index_.size() > kMaxIssuedIndex || issued_order_.size() > 2 * kMaxIssuedIndex + 16) &&
-           !issued_order_.empty()) {
-        auto [oldest, sequence] = issued_order_.front();
-        issued_order_.pop_front();
-        if (issued_index_.is_live(oldest) && issued_index_.value(oldest).sequence == sequence)
-            issued_index_.erase(oldest);
-    }
+    /* A tag issued again counts as new: it is forgotten last. */
+    issued_index_.erase(tag);
+    IssuedElsewhere *indexed = issued_index_.get_or_add(tag).first;
+    indexed->entity_key = entity_key;
+    indexed->issued_in = frame;
 }
 
 EtagLedger::IssuedTag *EtagLedger::find(Entity &entity, const std::string &tag)
@@ -154,7 +141,7 @@ EtagDiagnosis EtagLedger::diagnose_412(const std::string &entity_key, const std:
         issued = find(*found, if_match);
     }
     if (!issued) {
-        const IssuedElsewhere *elsewhere = issued_index_.find_value(if_match);
+        const IssuedElsewhere *elsewhere = issued_index_.find(if_match);
         if (elsewhere && elsewhere->entity_key != entity_key) {
             diagnosis.other_entity = entity_uri(elsewhere->entity_key);
             diagnosis.other_issued_in = elsewhere->issued_in;

@@ -16,7 +16,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <list>
 #include <string>
 #include <vector>
@@ -90,18 +89,13 @@ private:
     static IssuedTag *find(Entity &entity, const std::string &tag);
 
     /* Which entity issued a tag, to explain a tag sent to the wrong
-     * resource. Bounded: at most kMaxIssuedIndex entries. */
+     * resource. Bounded: at most kMaxIssuedIndex entries, oldest forgotten
+     * first. */
     struct IssuedElsewhere {
         std::string entity_key;
         uint32_t issued_in = 0;
-        uint64_t sequence = 0;   /* when it was indexed, for issued_order_ */
     };
-    using IssuedIndex = FlatMap<std::string, IssuedElsewhere>;
-    IssuedIndex issued_index_;
-    /* Indexing order, oldest first: (entry, its sequence); an entry whose
-     * sequence differs was re-indexed later, and its record is stale. */
-    std::deque<std::pair<IssuedIndex::Handle, uint64_t>> issued_order_;
-    uint64_t next_issued_sequence_ = 1;
+    BoundedFlatMap<std::string, IssuedElsewhere> issued_index_{kMaxIssuedIndex};
 
     size_t max_entities_;
     size_t max_tags_per_entity_;

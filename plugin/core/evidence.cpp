@@ -867,13 +867,12 @@ EvidenceFindings find_evidence(const SipMessageFacts &response, const RequestEvi
 
 /* --- AuthChainTracker -------------------------------------------------------- */
 
-AuthChainTracker::AuthChainTracker(size_t max_chains) : max_chains_(max_chains) {}
+AuthChainTracker::AuthChainTracker(size_t max_chains) : chains_(max_chains) {}
 
 void AuthChainTracker::clear()
 {
     chains_.clear();
     chain_keys_.clear();
-    order_.clear();
 }
 
 std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFacts &response,
@@ -893,92 +892,39 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
         /* Every 2xx asks; nearly none ends a chain (see key_filter.h). */
         if (!chain_keys_.may_contain(key))
             return std::nullopt;
-        if (Chains::Handle found = chains_.find(key); found != Chains::kNone) {
-            chains_.erase(found); /* the credentials worked: the chain is over */
+        if (chains_.erase(key)) /* the credentials worked: the chain is over */
             chain_keys_.remove(key);
-        }
         return std::nullopt;
     }
-    Chains::Handle found = chains_.find(key);
     AuthChainState state;
     state.request_had_credentials = request_had_credentials;
-    if (found != Chains::kNone) {
-        Chain &chain = chains_.value(found);
-        if (response.cseq_seq == chain.last_cseq)
-            return chain.last_state; /* a retransmitted challenge */
-        state.challenges = chain.last_state.challenges < 1000000 ? chain.last_state.challenges + 1 : 1000000;
-        state.previous_challenge_frame = chain.last_frame;
-        state.previous_realm = chain.realm;
-        state.repeated = request_had_credentials.value_or(false) && response.cseq_seq > chain.last_cseq;
-        chain.last_frame = response.frame;
-        chain.last_cseq = response.cseq_seq;
-        chain.realm = shortened(response.auth_realm, 128);
-        chain.last_state = state;
+    if (Chain *chain = chains_.find(key)) {
+        if (response.cseq_seq == chain->last_cseq)
+            return chain->last_state; /* a retransmitted challenge */
+        state.challenges = chain->last_state.challenges < 1000000 ? chain->last_state.challenges + 1 : 1000000;
+        state.previous_challenge_frame = chain->last_frame;
+        state.previous_realm = chain->realm;
+        state.repeated = request_had_credentials.value_or(false) && response.cseq_seq > chain->last_cseq;
+        chain->last_frame = response.frame;
+        chain->last_cseq = response.cseq_seq;
+        chain->realm = shortened(response.auth_realm, 128);
+        chain->last_state = state;
         return state;
     }
     state.challenges = 1;
-    if (max_chains_ == 0)
-        return state;
-    /* Forget the oldest chains while full; chains ended by a 2xx leave stale
-     * order entries (erased, or their entry reused: another sequence), and
-     * those are kept bounded too. */
-    while ((chains_.size() >= max_chains_ || order_.size() >= 2 * max_chains_ + 16) && !order_.empty()) {
-        auto [oldest, sequence] = order_.front();
-        order_.pop_front();
-        if (chains_.is_live(oldest) && chains_.value(oldest).sequence == sequence) {
-            chain_keys_.remove(chains_.key(oldest));
-            chains_.erase(oldest);
-        }
-    }
+    auto forget = [this](const std::string &forgotten) { chain_keys_.remove(forgotten); };
+    Chain *chain = chains_.get_or_add(key, forget).first;
+    if (!chain)
+        return state; /* no chains kept */
     chain_keys_.add(key);
-    const uint64_t key_hash = Chains::hash_key(key);
-    Chains::Handle added = chains_.insert_absent(std::move(key), key_hash);
-    Chain &chain = chains_.value(added);
-    chain.last_frame = response.frame;
-    chain.last_cseq = response.cseq_seq;
-    chain.sequence = next_sequence_++;
-    chain.realm = shortened(response.auth_realm, 128);
-    chain.last_state = state;
-    order_.emplace_back(added, chain.sequence);
+    chain->last_frame = response.frame;
+    chain->last_cseq = response.cseq_seq;
+    chain->realm = shortened(response.auth_realm, 128);
+    chain->last_state = state;
     return state;
 }
 
 /* --- EvidenceTracker --------------------------------------------------------- */
-
-template <typename Key, typename Value>
-Value *EvidenceTracker::Bounded<Key, Value>::find(const Key &key)
-{
-    Stamped *found = map_.find_value(key);
-    return found ? &found->value : nullptr;
-}
-
-template <typename Key, typename Value>
-const Value *EvidenceTracker::Bounded<Key, Value>::find(const Key &key) const
-{
-    const Stamped *found = map_.find_value(key);
-    return found ? &found->value : nullptr;
-}
-
-template <typename Key, typename Value>
-Value *EvidenceTracker::Bounded<Key, Value>::get_or_add(const Key &key)
-{
-    if (cap_ == 0)
-        return nullptr;
-    auto [handle, added] = map_.try_emplace(key);
-    if (!added)
-        return &map_.value(handle).value;
-    map_.value(handle).sequence = next_++;
-    order_.emplace_back(handle, map_.value(handle).sequence);
-    /* The new entry is the newest, so it is never the one forgotten here;
-     * erasing leaves its handle valid. */
-    while (map_.size() > cap_ && !order_.empty()) {
-        auto [oldest, sequence] = order_.front();
-        if (map_.is_live(oldest) && map_.value(oldest).sequence == sequence)
-            map_.erase(oldest);
-        order_.pop_front();
-    }
-    return &map_.value(handle).value;
-}
 
 namespace {
 
@@ -1056,19 +1002,19 @@ void EvidenceTracker::on_request(const SipMessageFacts &msg)
     const std::string &method = msg.method.empty() ? msg.cseq_method : msg.method;
     if (method == "ACK")
         return;
-    if (RequestEvidence *slot = requests_.get_or_add(msg.frame))
+    if (RequestEvidence *slot = requests_.get_or_add(msg.frame).first)
         *slot = remember_request(msg);
     if (method == "INVITE" && msg.to_tag.empty()) {
-        if (InviteState *invite = invites_.get_or_add(invite_key(scratch_key_, msg)); invite && !invite->invite_frame)
+        if (InviteState *invite = invites_.get_or_add(invite_key(scratch_key_, msg)).first; invite && !invite->invite_frame)
             invite->invite_frame = msg.frame;
     } else if (method == "CANCEL") {
-        if (InviteState *invite = invites_.get_or_add(invite_key(scratch_key_, msg)); invite && !invite->cancel_frame) {
+        if (InviteState *invite = invites_.get_or_add(invite_key(scratch_key_, msg)).first; invite && !invite->cancel_frame) {
             invite->cancel_frame = msg.frame;
             for (size_t i = 0; i < msg.reasons.size() && i < kMaxReasonItems; ++i)
                 invite->cancel_reasons.push_back(msg.reasons[i]);
         }
     } else if (method == "BYE" && !msg.to_tag.empty()) {
-        if (DialogState *dialog = dialogs_.get_or_add(dialog_key(scratch_key_, msg)); dialog && !dialog->ended_frame)
+        if (DialogState *dialog = dialogs_.get_or_add(dialog_key(scratch_key_, msg)).first; dialog && !dialog->ended_frame)
             dialog->ended_frame = msg.frame;
     }
 }
@@ -1101,7 +1047,7 @@ EvidenceFindings EvidenceTracker::on_message(const SipMessageFacts &msg, const M
     }
     bool sets_up_dialog = msg.cseq_method == "INVITE" || msg.cseq_method == "SUBSCRIBE" || msg.cseq_method == "REFER";
     if (sets_up_dialog && code >= 200 && code <= 299 && !msg.to_tag.empty()) {
-        if (DialogState *dialog = dialogs_.get_or_add(dialog_key(scratch_key_, msg)); dialog && !dialog->established_frame)
+        if (DialogState *dialog = dialogs_.get_or_add(dialog_key(scratch_key_, msg)).first; dialog && !dialog->established_frame)
             dialog->established_frame = msg.frame;
     }
     if (code == 481 && msg.cseq_method != "CANCEL") {

@@ -33,7 +33,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 #include <vector>
@@ -113,16 +112,11 @@ private:
     struct Chain {
         uint32_t last_frame = 0;
         uint32_t last_cseq = 0;
-        uint64_t sequence = 0;
         std::string realm;
         AuthChainState last_state;
     };
-    using Chains = FlatMap<std::string, Chain>;
-    size_t max_chains_;
-    uint64_t next_sequence_ = 1;
-    Chains chains_;
+    BoundedFlatMap<std::string, Chain> chains_;
     KeyFilter chain_keys_{16}; /* chains_'s keys: 64 KiB for the default 10,000 chains */
-    std::deque<std::pair<Chains::Handle, uint64_t>> order_; /* entry, its sequence when added */
 };
 
 /* What the caller knows beyond the response and its request. */
@@ -192,39 +186,11 @@ private:
         uint32_t established_frame = 0;
         uint32_t ended_frame = 0;
     };
-    /* A FlatMap that forgets its oldest entry when full. */
-    template <typename Key, typename Value> class Bounded {
-    public:
-        explicit Bounded(size_t cap) : cap_(cap) {}
-        Value *find(const Key &key);
-        const Value *find(const Key &key) const;
-        Value *get_or_add(const Key &key);   /* nullptr only when cap is 0 */
-        void clear()
-        {
-            map_.clear();
-            order_.clear();
-        }
-        size_t size() const { return map_.size(); }
-
-    private:
-        struct Stamped {
-            Value value;
-            uint64_t sequence = 0;
-        };
-        using Map = FlatMap<Key, Stamped>;
-        size_t cap_;
-        uint64_t next_ = 1;
-        Map map_;
-        /* Insertion order: entry and the sequence it was added with (every
-         * entry is added once and erased only from here, so none is stale). */
-        std::deque<std::pair<typename Map::Handle, uint64_t>> order_;
-    };
-
     void on_request(const SipMessageFacts &msg);
 
-    Bounded<uint32_t, RequestEvidence> requests_;
-    Bounded<std::string, InviteState> invites_;
-    Bounded<std::string, DialogState> dialogs_;
+    BoundedFlatMap<uint32_t, RequestEvidence> requests_;
+    BoundedFlatMap<std::string, InviteState> invites_;
+    BoundedFlatMap<std::string, DialogState> dialogs_;
     AuthChainTracker auth_;
     std::string scratch_key_; /* the INVITE or dialog key being looked up (its buffer is reused) */
 };

@@ -2,7 +2,8 @@
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * The hash map behind the correlation tables that are hit for nearly every
- * message (open transactions, remembered requests, INVITEs, dialogs).
+ * message (open transactions, remembered requests, INVITEs, dialogs) and
+ * behind the smaller ones (authentication chains, entity-tags).
  *
  * Why not std::unordered_map: those tables hold tens of thousands of
  * entries, far more than the caches, so a lookup costs its memory misses,
@@ -25,6 +26,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <utility>
@@ -221,6 +223,89 @@ private:
     size_t size_ = 0;
     Handle entry_count_ = 0;
     size_t mask_ = 0;
+};
+
+/* A FlatMap that holds at most `cap` entries and forgets the oldest first
+ * (by when each key was added). Used by the tables whose entries are never
+ * too old to matter but must not grow with the capture: remembered
+ * requests, INVITEs, dialogs, authentication chains, issued entity-tags. */
+template <typename Key, typename Value, typename Hash = std::hash<Key>>
+class BoundedFlatMap {
+public:
+    explicit BoundedFlatMap(size_t cap) : cap_(cap) {}
+
+    Value *find(const Key &key)
+    {
+        Stamped *found = map_.find_value(key);
+        return found ? &found->value : nullptr;
+    }
+    const Value *find(const Key &key) const
+    {
+        const Stamped *found = map_.find_value(key);
+        return found ? &found->value : nullptr;
+    }
+
+    /* The value of `key`, value-initialised when it was absent (second is
+     * then true), after forgetting the oldest entries beyond the cap; each
+     * forgotten key is passed to `forgotten` first. {nullptr, false} only
+     * when the cap is 0. */
+    template <typename OnForget>
+    std::pair<Value *, bool> get_or_add(const Key &key, OnForget &&forgotten)
+    {
+        if (cap_ == 0)
+            return {nullptr, false};
+        auto [handle, added] = map_.try_emplace(key);
+        if (!added)
+            return {&map_.value(handle).value, false};
+        map_.value(handle).sequence = next_sequence_++;
+        order_.emplace_back(handle, map_.value(handle).sequence);
+        /* Erased keys leave stale records in order_; those are bounded too.
+         * The new entry is the newest, so it is never the one forgotten,
+         * and erasing others leaves its handle valid. */
+        while ((map_.size() > cap_ || order_.size() > 2 * cap_ + 16) && !order_.empty()) {
+            auto [oldest, sequence] = order_.front();
+            order_.pop_front();
+            if (map_.is_live(oldest) && map_.value(oldest).sequence == sequence) {
+                forgotten(map_.key(oldest));
+                map_.erase(oldest);
+            }
+        }
+        return {&map_.value(handle).value, true};
+    }
+    std::pair<Value *, bool> get_or_add(const Key &key)
+    {
+        return get_or_add(key, [](const Key &) {});
+    }
+
+    /* Forgets `key` now; false when it was not there. */
+    bool erase(const Key &key)
+    {
+        typename Map::Handle handle = map_.find(key);
+        if (handle == Map::kNone)
+            return false;
+        map_.erase(handle);
+        return true;
+    }
+
+    size_t size() const { return map_.size(); }
+    void clear()
+    {
+        map_.clear();
+        std::deque<std::pair<typename Map::Handle, uint64_t>>().swap(order_);
+    }
+
+private:
+    struct Stamped {
+        Value value;
+        uint64_t sequence = 0; /* when the key was added */
+    };
+    using Map = FlatMap<Key, Stamped, Hash>;
+    size_t cap_;
+    uint64_t next_sequence_ = 1;
+    Map map_;
+    /* (entry, the sequence it was added with), oldest first. A record is
+     * stale when its entry was erased or reused since: sequences differ. */
+    std::deque<std::pair<typename Map::Handle, uint64_t>> order_;
 };
 
 } // namespace sipadvisor::core

@@ -178,6 +178,43 @@ void erased_values_are_destroyed_at_once(void **)
     assert_int_equal(counter.use_count(), 1);
 }
 
+void bounded_map_forgets_oldest_first(void **)
+{
+    BoundedFlatMap<std::string, int> map(3);
+    std::vector<std::string> forgotten;
+    auto note = [&](const std::string &key) { forgotten.push_back(key); };
+    for (const char *key : {"a", "b", "c"})
+        assert_true(map.get_or_add(key, note).second);
+    *map.get_or_add("b", note).first = 7; /* present: not added, not renewed */
+    assert_false(map.get_or_add("b", note).second);
+    assert_true(map.get_or_add("d", note).second);
+    assert_int_equal(forgotten.size(), 1);
+    assert_string_equal(forgotten[0].c_str(), "a");
+    assert_null(map.find("a"));
+    assert_int_equal(*map.find("b"), 7);
+    /* An erased key frees its place; its stale record forgets nothing. */
+    assert_true(map.erase("c"));
+    assert_false(map.erase("c"));
+    assert_true(map.get_or_add("e", note).second);
+    assert_int_equal(forgotten.size(), 1);
+    assert_true(map.get_or_add("f", note).second);
+    assert_int_equal(forgotten.size(), 2);
+    assert_string_equal(forgotten[1].c_str(), "b");
+    assert_int_equal(map.size(), 3);
+    /* Many erased keys: still at most the cap, the newest kept. */
+    for (int i = 0; i < 1000; ++i) {
+        std::string key = "k" + std::to_string(i);
+        map.get_or_add(key, note);
+        if (i % 2)
+            map.erase(key);
+        assert_true(map.size() <= 3);
+    }
+    assert_non_null(map.find("k998"));
+    BoundedFlatMap<int, int> none(0);
+    assert_null(none.get_or_add(1).first);
+    assert_int_equal(none.size(), 0);
+}
+
 } // namespace
 
 int main(void)
@@ -187,6 +224,7 @@ int main(void)
         cmocka_unit_test(agrees_with_unordered_map_on_colliding_hashes),
         cmocka_unit_test(integer_keys_in_sequence),
         cmocka_unit_test(erased_values_are_destroyed_at_once),
+        cmocka_unit_test(bounded_map_forgets_oldest_first),
     };
     return cmocka_run_group_tests(tests, nullptr, nullptr);
 }
