@@ -109,11 +109,12 @@ void RedirectTracker::clear()
     first_id_ = 0;
 }
 
-void RedirectTracker::index_key(std::unordered_map<std::string, uint64_t> &index, std::string key, uint64_t id)
+void RedirectTracker::index_key(KeyIndex &index, std::string key, uint64_t id)
 {
-    auto [it, inserted] = index.insert_or_assign(std::move(key), id);
-    if (inserted)
-        key_filter_.add(it->first);
+    auto [entry, added] = index.try_emplace(key);
+    index.value(entry) = id;
+    if (added)
+        key_filter_.add(key);
 }
 
 RedirectTracker::Redirect *RedirectTracker::by_id(uint64_t id)
@@ -128,12 +129,12 @@ void RedirectTracker::forget_oldest()
     const Redirect &oldest = redirects_.front();
     auto erase_if_ours = [this](auto &index, const auto &key) {
         auto found = index.find(key);
-        if (found == index.end() || found->second != first_id_)
+        if (found == index.kNone || index.value(found) != first_id_)
             return false;
         index.erase(found);
         return true;
     };
-    auto erase_key_if_ours = [&](std::unordered_map<std::string, uint64_t> &index, const std::string &key) {
+    auto erase_key_if_ours = [&](KeyIndex &index, const std::string &key) {
         if (erase_if_ours(index, key))
             key_filter_.remove(key);
     };
@@ -162,7 +163,8 @@ void RedirectTracker::record(Redirect redirect)
     }
     if (redirect.moved_permanently && !redirect.original_uri.empty())
         index_key(by_moved_uri_, client_key(redirect.client_host, redirect.original_uri), id);
-    by_frame_.try_emplace(redirect.frame, id);
+    if (auto [entry, added] = by_frame_.try_emplace(redirect.frame); added)
+        by_frame_.value(entry) = id;
     redirects_.push_back(std::move(redirect));
 }
 
@@ -178,9 +180,8 @@ RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_h
     if (!key_filter_.may_contain(key))
         return verdict; /* in neither index: no lookup */
 
-    auto followed = by_contact_.find(key);
-    if (followed != by_contact_.end()) {
-        Redirect *redirect = by_id(followed->second);
+    if (const uint64_t *followed = by_contact_.find_value(key)) {
+        Redirect *redirect = by_id(*followed);
         if (redirect && redirect->original_request_frame != transaction_frame && within_window(*redirect, time)) {
             verdict.follows = redirect->frame;
             if (redirect->followed_in == 0)
@@ -188,9 +189,8 @@ RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_h
         }
     }
 
-    auto moved = by_moved_uri_.find(key);
-    if (moved != by_moved_uri_.end()) {
-        Redirect *redirect = by_id(moved->second);
+    if (const uint64_t *moved = by_moved_uri_.find_value(key)) {
+        Redirect *redirect = by_id(*moved);
         /* A retransmission of the redirected request, or a request inside
          * a dialog on that Call-ID, is not a new attempt at the old URI. */
         if (redirect && redirect->original_request_frame != transaction_frame &&
@@ -202,10 +202,10 @@ RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_h
 
 uint32_t RedirectTracker::followed_in(uint32_t redirect_frame) const
 {
-    auto found = by_frame_.find(redirect_frame);
-    if (found == by_frame_.end() || found->second < first_id_)
+    const uint64_t *found = by_frame_.find_value(redirect_frame);
+    if (!found || *found < first_id_)
         return 0;
-    return redirects_[static_cast<size_t>(found->second - first_id_)].followed_in;
+    return redirects_[static_cast<size_t>(*found - first_id_)].followed_in;
 }
 
 } // namespace sipadvisor::core

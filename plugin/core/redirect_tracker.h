@@ -10,6 +10,7 @@
  */
 #pragma once
 
+#include "core/flat_map.h"
 #include "core/key_filter.h"
 #include "core/sip_message.h"
 
@@ -18,7 +19,6 @@
 #include <deque>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace sipadvisor::core {
@@ -73,7 +73,8 @@ private:
     Redirect *by_id(uint64_t id);
     void forget_oldest();
     /* Index a key in `index` (and in the key filter when it is new there). */
-    void index_key(std::unordered_map<std::string, uint64_t> &index, std::string key, uint64_t id);
+    using KeyIndex = FlatMap<std::string, uint64_t>;
+    void index_key(KeyIndex &index, std::string key, uint64_t id);
 
     bool within_window(const Redirect &redirect, double time) const
     {
@@ -84,9 +85,9 @@ private:
     double window_;
     std::deque<Redirect> redirects_;          /* oldest first; id = first_id_ + index */
     uint64_t first_id_ = 0;
-    std::unordered_map<std::string, uint64_t> by_contact_;  /* client + contact -> latest redirect */
-    std::unordered_map<std::string, uint64_t> by_moved_uri_; /* client + original URI -> latest 301 */
-    std::unordered_map<uint32_t, uint64_t> by_frame_;       /* 3xx frame -> first redirect in it */
+    KeyIndex by_contact_;                    /* client + contact -> latest redirect */
+    KeyIndex by_moved_uri_;                  /* client + original URI -> latest 301 */
+    FlatMap<uint32_t, uint64_t> by_frame_;   /* 3xx frame -> first redirect in it */
     /* The keys of by_contact_ and by_moved_uri_, checked before the two
      * lookups every request makes (most follow no redirect). 2^20 slots:
      * 1 MiB, for up to 50,000 redirects with a few Contacts each. */
