@@ -12,11 +12,25 @@
  * of that forced tree is measured on its own: it is the lower bound of any
  * design that finds SIP messages through the tree, before sipadvisor reads
  * a single byte (BENCHMARKS.md).
+ *
+ * Built a second time with FLOOR_PROBE_SCAN as `scanprobe`: the floor plus
+ * the least work any design that ties responses to requests must do. Per
+ * SIP message it reads the header lines once, hashes Call-ID, CSeq and the
+ * top Via's branch, and adds (request) or removes (final response) one
+ * entry in a hash table. It copies no string, keeps nothing per frame and
+ * adds nothing to the tree, so it is a lower bound, not a design: the
+ * budget table of scripts/bench compares it with what each target leaves.
  */
 #include <epan/packet.h>
 #include <epan/proto.h>
 #include <ws_symbol_export.h>
 #include <ws_version.h>
+
+#ifdef FLOOR_PROBE_SCAN
+#include <cstdint>
+#include <cstring>
+#include <unordered_map>
+#endif
 
 namespace {
 
@@ -25,7 +39,83 @@ int hf_sip = -1;
 /* Keeps the loop below from being optimised away. */
 volatile gint64 message_starts_seen = 0;
 
-int dissect_floor_probe(tvbuff_t *, packet_info *, proto_tree *tree, void *)
+#ifdef FLOOR_PROBE_SCAN
+/* Open transactions by hash; cleared when it grows past the bound that
+ * sipadvisor also uses (100,000), as a bounded table must be. */
+std::unordered_map<uint64_t, uint32_t> open_transactions;
+
+uint64_t fnv1a(uint64_t hash, const char *text, size_t length)
+{
+    for (size_t i = 0; i < length; ++i)
+        hash = (hash ^ static_cast<unsigned char>(text[i])) * 0x100000001b3ULL;
+    return hash;
+}
+
+/* Whether the header line starts with `name` (lower case) then optional
+ * blanks and ':', ignoring case; the value after the colon in `value`. */
+bool header_value(const char *line, size_t length, const char *name, size_t name_length, const char *&value,
+                  size_t &value_length)
+{
+    if (length <= name_length)
+        return false;
+    for (size_t i = 0; i < name_length; ++i)
+        if ((line[i] | 0x20) != name[i])
+            return false;
+    size_t i = name_length;
+    while (i < length && (line[i] == ' ' || line[i] == '\t'))
+        ++i;
+    if (i >= length || line[i] != ':')
+        return false;
+    value = line + i + 1;
+    value_length = length - i - 1;
+    return true;
+}
+
+void scan_message(const char *data, size_t size)
+{
+    const char *end = data + size;
+    const char *line = data;
+    const char *newline = static_cast<const char *>(std::memchr(line, '\n', size));
+    if (!newline)
+        return;
+    const bool is_response = size > 8 && std::memcmp(data, "SIP/", 4) == 0;
+    const int status = is_response ? (data[8] - '0') * 100 + (data[9] - '0') * 10 + (data[10] - '0') : 0;
+    uint64_t hash = 0xcbf29ce484222325ULL;
+    bool via_seen = false;
+    for (line = newline + 1; line < end; line = newline + 1) {
+        newline = static_cast<const char *>(std::memchr(line, '\n', static_cast<size_t>(end - line)));
+        size_t length = static_cast<size_t>((newline ? newline : end) - line);
+        if (length && line[length - 1] == '\r')
+            --length;
+        if (length == 0 || !newline)
+            break; /* end of the headers */
+        const char *value;
+        size_t value_length;
+        if (header_value(line, length, "call-id", 7, value, value_length) ||
+            header_value(line, length, "i", 1, value, value_length) ||
+            header_value(line, length, "cseq", 4, value, value_length)) {
+            hash = fnv1a(hash, value, value_length);
+        } else if (!via_seen && (header_value(line, length, "via", 3, value, value_length) ||
+                                 header_value(line, length, "v", 1, value, value_length))) {
+            via_seen = true;
+            const char *branch = static_cast<const char *>(std::memchr(value, ';', value_length));
+            if (branch)
+                hash = fnv1a(hash, branch, static_cast<size_t>(value + value_length - branch));
+        }
+    }
+    if (!is_response) {
+        if (open_transactions.size() >= 100000)
+            open_transactions.clear();
+        open_transactions.emplace(hash, 1);
+    } else if (status >= 200) {
+        open_transactions.erase(hash);
+    } else {
+        message_starts_seen = message_starts_seen + open_transactions.count(hash);
+    }
+}
+#endif
+
+int dissect_floor_probe(tvbuff_t *, packet_info *pinfo [[maybe_unused]], proto_tree *tree, void *)
 {
     if (!tree || hf_sip < 0)
         return 0;
@@ -36,13 +126,24 @@ int dissect_floor_probe(tvbuff_t *, packet_info *, proto_tree *tree, void *)
         auto *finfo = static_cast<field_info *>(g_ptr_array_index(items, i));
         if (finfo->ds_tvb && finfo->start >= 0)
             message_starts_seen = message_starts_seen + finfo->start + 1;
+#ifdef FLOOR_PROBE_SCAN
+        /* First pass only, like sipadvisor's analysis. */
+        const int available = finfo->ds_tvb ? tvb_captured_length_remaining(finfo->ds_tvb, finfo->start) : 0;
+        if (!PINFO_FD_VISITED(pinfo) && available > 0)
+            scan_message(reinterpret_cast<const char *>(tvb_get_ptr(finfo->ds_tvb, finfo->start, available)),
+                         static_cast<size_t>(available));
+#endif
     }
     return 0;
 }
 
 void proto_register_floor_probe()
 {
+#ifdef FLOOR_PROBE_SCAN
+    proto_floor_probe = proto_register_protocol("sipadvisor scan probe (benchmark only)", "scanprobe", "scanprobe");
+#else
     proto_floor_probe = proto_register_protocol("sipadvisor floor probe (benchmark only)", "floorprobe", "floorprobe");
+#endif
 }
 
 void proto_reg_handoff_floor_probe()
