@@ -80,7 +80,10 @@ void scan_message(const char *data, size_t size)
         return;
     const bool is_response = size > 8 && std::memcmp(data, "SIP/", 4) == 0;
     const int status = is_response ? (data[8] - '0') * 100 + (data[9] - '0') * 10 + (data[10] - '0') : 0;
-    uint64_t hash = 0xcbf29ce484222325ULL;
+    /* Each value hashed apart and combined at the end: the order of the
+     * headers may differ between a request and its response. */
+    const uint64_t seed = 0xcbf29ce484222325ULL;
+    uint64_t call_id = seed, cseq = seed, branch = seed;
     bool via_seen = false;
     for (line = newline + 1; line < end; line = newline + 1) {
         newline = static_cast<const char *>(std::memchr(line, '\n', static_cast<size_t>(end - line)));
@@ -92,17 +95,27 @@ void scan_message(const char *data, size_t size)
         const char *value;
         size_t value_length;
         if (header_value(line, length, "call-id", 7, value, value_length) ||
-            header_value(line, length, "i", 1, value, value_length) ||
-            header_value(line, length, "cseq", 4, value, value_length)) {
-            hash = fnv1a(hash, value, value_length);
+            header_value(line, length, "i", 1, value, value_length)) {
+            call_id = fnv1a(seed, value, value_length);
+        } else if (header_value(line, length, "cseq", 4, value, value_length)) {
+            cseq = fnv1a(seed, value, value_length);
         } else if (!via_seen && (header_value(line, length, "via", 3, value, value_length) ||
                                  header_value(line, length, "v", 1, value, value_length))) {
+            /* Only the branch parameter: a response's Via also carries
+             * received= and rport=. */
             via_seen = true;
-            const char *branch = static_cast<const char *>(std::memchr(value, ';', value_length));
-            if (branch)
-                hash = fnv1a(hash, branch, static_cast<size_t>(value + value_length - branch));
+            const char *value_end = value + value_length;
+            for (const char *p = value; p + 7 < value_end; ++p) {
+                if ((p[0] | 0x20) == 'b' && std::memcmp(p + 1, "ranch=", 6) == 0) {
+                    const char *start = p + 7;
+                    const char *stop = static_cast<const char *>(std::memchr(start, ';', static_cast<size_t>(value_end - start)));
+                    branch = fnv1a(seed, start, static_cast<size_t>((stop ? stop : value_end) - start));
+                    break;
+                }
+            }
         }
     }
+    const uint64_t hash = call_id ^ (cseq * 0x9e3779b97f4a7c15ULL) ^ (branch * 0xc2b2ae3d27d4eb4fULL);
     if (!is_response) {
         if (open_transactions.size() >= 100000)
             open_transactions.clear();
