@@ -19,6 +19,18 @@ bool is_blank(char c)
     return c == ' ' || c == '\t';
 }
 
+/* The first space or tab in `text`, or npos. A loop, not
+ * find_first_of(" \t"): libstdc++ runs one memchr over the two-byte set
+ * per byte of `text`, which cost ~400 instructions per message on the top
+ * Via's sent-by and the CSeq value. */
+size_t find_blank(std::string_view text)
+{
+    for (size_t i = 0; i < text.size(); ++i)
+        if (is_blank(text[i]))
+            return i;
+    return std::string_view::npos;
+}
+
 /* A table rather than a comparison: header and parameter names are
  * lower-cased byte by byte for every header of every message. */
 struct LowerCaseTable {
@@ -343,7 +355,7 @@ void read_via(std::string_view value, SipMessageFacts &facts, const SipParseLimi
     std::string_view sent_by = trim(rest.substr(0, sent_by_end));
     /* "host : port" is legal; keep it compact. */
     assign_bounded(facts.via_sent_by, sent_by, limits.max_text);
-    if (facts.via_sent_by.find_first_of(" \t") != std::string::npos)
+    if (find_blank(facts.via_sent_by) != std::string_view::npos)
         facts.via_sent_by.erase(std::remove_if(facts.via_sent_by.begin(), facts.via_sent_by.end(), is_blank),
                                 facts.via_sent_by.end());
     if (sent_by_end != std::string_view::npos)
@@ -533,7 +545,7 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
     case Header::cseq: {
         if (!facts.cseq_method.empty())
             break;
-        size_t space = value.find_first_of(" \t");
+        size_t space = find_blank(value);
         if (std::optional<uint32_t> number = parse_delta_seconds(value.substr(0, space)))
             facts.cseq_seq = *number;
         if (space != std::string_view::npos)
