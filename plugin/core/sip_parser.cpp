@@ -401,6 +401,14 @@ void append_tokens(std::vector<std::string> &list, std::string_view value, const
         list.push_back(bounded(token, limits.max_text));
 }
 
+/* media_type(content_type) == "application/sdp", without building the
+ * lower-case copy: asked for every request with a body. */
+bool is_sdp(std::string_view content_type)
+{
+    const size_t semicolon = content_type.find(';');
+    return equals_lower(trim(content_type.substr(0, semicolon)), "application/sdp");
+}
+
 /* The encoding names an SDP offer lists, in the order of its m= lines (the
  * order of preference, RFC 3264 §5.1): the a=rtpmap name of each payload
  * type, or the RFC 3551 name of a static type without one. */
@@ -410,35 +418,46 @@ void read_sdp_codecs(std::string_view body, SipMessageFacts &facts, const SipPar
         uint32_t payload_type;
         const char *name;
     } kStatic[] = {{0, "PCMU"}, {3, "GSM"}, {4, "G723"}, {8, "PCMA"}, {9, "G722"}, {13, "CN"}, {18, "G729"}};
-    std::vector<uint32_t> offered;                         /* payload types, m= order */
-    std::vector<std::pair<uint32_t, std::string>> mapped; /* a=rtpmap */
+    /* Fixed arrays and views into the body, not vectors of strings: this
+     * runs for every INVITE, and an offer lists a few formats. A name is
+     * copied only when it is kept. */
+    constexpr size_t kMaxFormats = 64;
+    uint32_t offered[kMaxFormats]; /* payload types, m= order */
+    size_t offered_count = 0;
+    struct Rtpmap {
+        uint32_t payload_type;
+        std::string_view map; /* the a=rtpmap: value */
+    } mapped[kMaxFormats];
+    size_t mapped_count = 0;
     size_t position = 0;
     std::string_view line;
     while (next_line(body, position, line)) {
         if (line.rfind("m=", 0) == 0) {
             /* m=audio 49170 RTP/AVP 0 8 97: formats from the fourth word */
             size_t start = 2;
-            for (unsigned word = 0; start < line.size() && offered.size() < 64; ++word) {
+            for (unsigned word = 0; start < line.size() && offered_count < kMaxFormats; ++word) {
                 size_t end = line.find(' ', start);
                 if (end == std::string_view::npos)
                     end = line.size();
                 if (word >= 3)
                     if (std::optional<uint32_t> type = parse_delta_seconds(line.substr(start, end - start));
                         type && *type < 128)
-                        offered.push_back(*type);
+                        offered[offered_count++] = *type;
                 start = end + 1;
             }
-        } else if (line.rfind("a=rtpmap:", 0) == 0 && mapped.size() < 64) {
+        } else if (line.rfind("a=rtpmap:", 0) == 0 && mapped_count < kMaxFormats) {
             std::string_view map = line.substr(9);
             if (std::optional<uint32_t> type = parse_delta_seconds(map.substr(0, map.find(' '))))
-                mapped.emplace_back(*type, bounded(rtpmap_encoding(map), limits.max_text));
+                mapped[mapped_count++] = {*type, map};
         }
     }
-    for (uint32_t type : offered) {
+    for (size_t i = 0; i < offered_count; ++i) {
+        const uint32_t type = offered[i];
         std::string name;
-        auto found = std::find_if(mapped.begin(), mapped.end(), [type](const auto &m) { return m.first == type; });
-        if (found != mapped.end()) {
-            name = found->second;
+        const Rtpmap *found = std::find_if(mapped, mapped + mapped_count,
+                                           [type](const Rtpmap &m) { return m.payload_type == type; });
+        if (found != mapped + mapped_count) {
+            name = bounded(rtpmap_encoding(found->map), limits.max_text);
         } else {
             for (const auto &known : kStatic)
                 if (known.payload_type == type)
@@ -794,8 +813,7 @@ bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, cons
     /* Only a request's offer is read: the evidence compares the codecs a
      * client offered with a 488/606 (core/evidence.h); an answer in a
      * response is never used. */
-    if (facts.is_request && ended && position < bytes.size() &&
-        media_type(facts.content_type) == "application/sdp") {
+    if (facts.is_request && ended && position < bytes.size() && is_sdp(facts.content_type)) {
         size_t available = bytes.size() - position;
         size_t length = content_length ? std::min<size_t>(*content_length, available) : available;
         read_sdp_codecs(bytes.substr(position, std::min(length, limits.max_body_bytes)), facts, limits);
