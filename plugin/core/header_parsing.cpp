@@ -90,8 +90,7 @@ void split_param(std::string_view param, std::string &name, std::string_view &va
     size_t equals = param.find('=');
     std::string_view raw = trim(param.substr(0, equals));
     name.clear();
-    for (char c : raw.substr(0, 64))
-        name += ascii_lower(c);
+    append_lower(name, raw.substr(0, 64));
     value = equals == std::string_view::npos ? std::string_view() : trim(param.substr(equals + 1));
 }
 
@@ -126,6 +125,14 @@ void append_decimal(std::string &out, uint64_t value)
     /* Appended at once: one capacity check instead of one per digit. */
     char digits[20];
     out.append(digits, static_cast<size_t>(write_decimal(digits, value) - digits));
+}
+
+void append_lower(std::string &out, std::string_view text)
+{
+    const size_t from = out.size();
+    out.append(text.data(), text.size());
+    for (size_t i = from; i < out.size(); ++i)
+        out[i] = ascii_lower(out[i]);
 }
 
 std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator, size_t max_entries)
@@ -355,10 +362,16 @@ std::string rtpmap_encoding(std::string_view rtpmap)
 std::string media_type(std::string_view content_type)
 {
     std::string_view type = trim(content_type.substr(0, content_type.find(';')));
+    /* Lower-cased in place (blanks are unchanged by it), control
+     * characters replaced as bounded() does; at most kMaxValueBytes. */
     std::string out;
-    for (char c : type.substr(0, kMaxValueBytes))
-        out += is_blank(c) ? c : ascii_lower(c);
-    return bounded(out);
+    append_lower(out, type.substr(0, kMaxValueBytes));
+    for (char &c : out) {
+        auto u = static_cast<unsigned char>(c);
+        if (u < 0x20 || u == 0x7f)
+            c = ' ';
+    }
+    return out;
 }
 
 } // namespace sipadvisor::core

@@ -75,6 +75,11 @@ char *write_decimal(char *out, uint64_t value);
  * the keys and endpoint texts built for every message. */
 void append_decimal(std::string &out, uint64_t value);
 
+/* Appends `text` with ASCII letters lower-cased: appended at once and
+ * lowered in place, not one += per character (a capacity check each),
+ * for the keys and hosts built for every request. */
+void append_lower(std::string &out, std::string_view text);
+
 /* Splits at `separator` outside double quotes (a backslash escapes inside
  * quotes) and outside parentheses; entries are trimmed, empty ones kept. */
 std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator,

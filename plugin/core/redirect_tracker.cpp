@@ -3,22 +3,13 @@
  */
 #include "core/redirect_tracker.h"
 
+#include "core/header_parsing.h"
+
 #include <algorithm>
 
 namespace sipadvisor::core {
 
 namespace {
-
-char ascii_lower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-void append_lower(std::string &out, std::string_view text)
-{
-    for (char c : text)
-        out += ascii_lower(c);
-}
 
 std::string_view trim(std::string_view text)
 {

@@ -91,9 +91,7 @@ std::string endpoint_host(std::string_view endpoint)
         host = host.substr(0, host.find(':'));
     } /* else: no port, or a bare IPv6 address */
     std::string lowered;
-    lowered.reserve(host.size());
-    for (char c : host)
-        lowered += ascii_lower(c);
+    append_lower(lowered, host);
     return lowered;
 }
 
