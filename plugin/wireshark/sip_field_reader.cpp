@@ -25,6 +25,27 @@ namespace {
  * than this are cut (the parser stops reading them). */
 constexpr int kMaxMessageBytes = 80 * 1024;
 
+/* The decimal text of every octet value, "0" to "255", and its length in
+ * the fourth byte: an IPv4 endpoint is four table copies instead of four
+ * divisions loops (~60 instructions each, twice per message). */
+struct OctetTexts {
+    char text[256][4];
+    constexpr OctetTexts() : text()
+    {
+        for (int value = 0; value < 256; ++value) {
+            char *out = text[value];
+            int length = 0;
+            if (value >= 100)
+                out[length++] = static_cast<char>('0' + value / 100);
+            if (value >= 10)
+                out[length++] = static_cast<char>('0' + value / 10 % 10);
+            out[length++] = static_cast<char>('0' + value % 10);
+            out[3] = static_cast<char>(length);
+        }
+    }
+};
+constexpr OctetTexts kOctetTexts;
+
 /* "192.0.2.1:5060", "[2001:db8::1]:5060" into `text` (its buffer reused).
  * This runs twice per SIP message: built in a local buffer and assigned
  * once, and IPv4 is formatted here (Wireshark's general formatter costs
@@ -38,7 +59,9 @@ void endpoint_text(const address &addr, uint32_t port, std::string &text)
         for (int i = 0; i < 4; ++i) {
             if (i)
                 *end++ = '.';
-            end = core::write_decimal(end, octets[i]);
+            const char *octet = kOctetTexts.text[octets[i]];
+            std::memcpy(end, octet, 3); /* the buffer has room; only octet[3] bytes count */
+            end += octet[3];
         }
     } else {
         const bool bracket = addr.type == AT_IPv6;
