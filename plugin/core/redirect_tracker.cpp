@@ -21,13 +21,20 @@ std::string_view trim(std::string_view text)
 }
 
 /* Length-prefixed so that no host or URI content can forge another key. */
-std::string client_key(const std::string &client_host, const std::string &uri)
+const std::string &client_key_into(std::string &key, const std::string &client_host, const std::string &uri)
 {
-    std::string key = std::to_string(client_host.size());
+    key.clear();
+    append_decimal(key, client_host.size());
     key += ':';
     key += client_host;
     key += uri;
     return key;
+}
+
+std::string client_key(const std::string &client_host, const std::string &uri)
+{
+    std::string key;
+    return client_key_into(key, client_host, uri);
 }
 
 } // namespace
@@ -167,7 +174,8 @@ RedirectTracker::Verdict RedirectTracker::on_request(const std::string &client_h
     Verdict verdict;
     if (redirects_.empty() || request_uri.empty())
         return verdict;
-    std::string key = client_key(client_host, request_uri);
+    /* Built in a reused buffer: every request with a URI gets here. */
+    const std::string &key = client_key_into(scratch_key_, client_host, request_uri);
     if (!key_filter_.may_contain(key))
         return verdict; /* in neither index: no lookup */
 

@@ -92,6 +92,7 @@ private:
      * lookups every request makes (most follow no redirect). 2^20 slots:
      * 1 MiB, for up to 50,000 redirects with a few Contacts each. */
     KeyFilter key_filter_{20};
+    std::string scratch_key_; /* the key every request looks up (its buffer is reused) */
 };
 
 } // namespace sipadvisor::core
