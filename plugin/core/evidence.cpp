@@ -6,6 +6,7 @@
 #include "core/cause_codes.h"
 #include "core/correlation_text.h"
 #include "core/header_parsing.h"
+#include "core/key_builder.h"
 
 #include <algorithm>
 
@@ -928,34 +929,12 @@ std::optional<AuthChainState> AuthChainTracker::on_response(const SipMessageFact
 
 namespace {
 
-/* Appends "<length>:<text>": keys of several fields built this way cannot
- * collide whatever the fields hold. */
-void append_length_prefixed(std::string &key, std::string_view text)
-{
-    append_decimal(key, text.size());
-    key += ':';
-    key.append(text.data(), text.size());
-}
-
 /* CANCEL and every response of the INVITE share Call-ID, CSeq number, From
  * tag and top Via branch (RFC 3261 §9.1). */
 const std::string &invite_key(std::string &key, const SipMessageFacts &msg)
 {
-    key.clear();
-    key.reserve(msg.call_id.size() + msg.from_tag.size() + msg.via_branch.size() + 32);
-    append_length_prefixed(key, msg.call_id);
-    char number[20];
-    const char *number_end = write_decimal(number, msg.cseq_seq);
-    append_length_prefixed(key, std::string_view(number, static_cast<size_t>(number_end - number)));
-    append_length_prefixed(key, msg.from_tag);
-    /* The branch compares case-insensitively: appended, then lowered in
-     * place (not one += per character). */
-    const size_t branch_at = key.size();
-    key += msg.via_branch;
-    for (size_t i = branch_at; i < key.size(); ++i)
-        if (key[i] >= 'A' && key[i] <= 'Z')
-            key[i] = static_cast<char>(key[i] - 'A' + 'a');
-    return key;
+    /* The branch compares case-insensitively. */
+    return KeyBuilder(key).field(msg.call_id).field(msg.cseq_seq).field(msg.from_tag).text(msg.via_branch, true).done();
 }
 
 /* Both directions of a dialog: the tags in a fixed order. */
@@ -963,12 +942,7 @@ const std::string &dialog_key(std::string &key, const SipMessageFacts &msg)
 {
     const std::string &a = std::min(msg.from_tag, msg.to_tag);
     const std::string &b = std::max(msg.from_tag, msg.to_tag);
-    key.clear();
-    key.reserve(msg.call_id.size() + a.size() + b.size() + 24);
-    append_length_prefixed(key, msg.call_id);
-    append_length_prefixed(key, a);
-    key += b;
-    return key;
+    return KeyBuilder(key).field(msg.call_id).field(a).text(b).done();
 }
 
 } // namespace

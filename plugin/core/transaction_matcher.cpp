@@ -4,10 +4,10 @@
 #include "core/transaction_matcher.h"
 
 #include "core/header_parsing.h"
+#include "core/key_builder.h"
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 
 namespace sipadvisor::core {
 
@@ -20,33 +20,6 @@ constexpr size_t kDroppedSlotCount = size_t{1} << 16;
 char ascii_lower(char c)
 {
     return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-/* Keys are built from length-prefixed fields so that no field content can
- * make two different transactions produce the same key. */
-void append_field(std::string &key, std::string_view value, bool lower = false)
-{
-    append_decimal(key, value.size());
-    key += ':';
-    const size_t start = key.size();
-    key.append(value.data(), value.size());
-    if (lower)
-        std::transform(key.begin() + static_cast<std::ptrdiff_t>(start), key.end(), key.begin() +
-                       static_cast<std::ptrdiff_t>(start), ascii_lower);
-}
-
-/* append_field() into a buffer: "<length>:" then the value, at `out`,
- * which has room (the caller checked); returns the end. */
-char *put_field(char *out, std::string_view value, bool lower = false)
-{
-    out = write_decimal(out, value.size());
-    *out++ = ':';
-    if (!value.empty())
-        std::memcpy(out, value.data(), value.size());
-    if (lower)
-        for (size_t i = 0; i < value.size(); ++i)
-            out[i] = ascii_lower(out[i]);
-    return out + value.size();
 }
 
 size_t slot_of(uint64_t key_hash)
@@ -62,39 +35,21 @@ size_t slot_of(uint64_t key_hash)
 void branch_key(std::string &key, std::string_view branch, std::string_view sent_by, std::string_view method,
                 std::string_view call_id)
 {
-    /* Built in a local buffer and assigned once: this runs for every
-     * request and every response, and four appends with their capacity
-     * checks cost ~1,100 instructions. Longer keys take the appends. */
-    char buffer[1024];
-    constexpr size_t kFieldOverhead = 21; /* up to 20 digits and ':' */
-    if (1 + branch.size() + sent_by.size() + method.size() + call_id.size() + 4 * kFieldOverhead <= sizeof buffer) {
-        char *end = buffer;
-        *end++ = 'B';
-        end = put_field(end, branch);
-        end = put_field(end, sent_by, true);
-        end = put_field(end, method);
-        end = put_field(end, call_id);
-        key.assign(buffer, static_cast<size_t>(end - buffer));
-        return;
-    }
-    key.clear();
-    key += 'B';
-    append_field(key, branch);
-    append_field(key, sent_by, true);
-    append_field(key, method);
-    append_field(key, call_id);
+    KeyBuilder(key).text("B").field(branch).field(sent_by, true).field(method).field(call_id).done();
 }
 
 void rfc2543_key(std::string &key, const SipMessageFacts &msg, std::string_view method,
                  std::string_view client_endpoint, std::string_view server_endpoint)
 {
-    key.assign("R");
-    append_field(key, msg.call_id);
-    append_field(key, std::to_string(msg.cseq_seq));
-    append_field(key, method);
-    append_field(key, msg.from_tag);
-    append_field(key, endpoint_host(client_endpoint));
-    append_field(key, endpoint_host(server_endpoint));
+    KeyBuilder(key)
+        .text("R")
+        .field(msg.call_id)
+        .field(msg.cseq_seq)
+        .field(method)
+        .field(msg.from_tag)
+        .field(endpoint_host(client_endpoint))
+        .field(endpoint_host(server_endpoint))
+        .done();
 }
 
 /* The key of the transaction a message belongs to, built into `key` (the
