@@ -154,7 +154,9 @@ const FrameRecord *analyze_frame(proto_tree *tree, packet_info *pinfo)
     /* Message slots reused frame after frame (see SipFieldReader::read). */
     static std::vector<core::SipMessageFacts> messages;
     const size_t count = field_reader.read(tree, pinfo, messages);
-    std::vector<core::PduAnnotation> kept;
+    /* Reused too: a vector made per frame cost an allocation each. */
+    static std::vector<core::PduAnnotation> kept;
+    kept.clear();
     for (size_t m = 0; m < count; ++m) {
         const core::SipMessageFacts &message = messages[m];
         /* With transaction matching off nothing is correlated, and the
