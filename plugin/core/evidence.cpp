@@ -792,6 +792,7 @@ RequestEvidence remember_request(const SipMessageFacts &request)
     evidence.session_expires = request.session_expires;
     auto capped = [](const std::vector<std::string> &list) {
         std::vector<std::string> out;
+        out.reserve(std::min(list.size(), kMaxListEntries)); /* one allocation, not one per doubling */
         for (size_t i = 0; i < list.size() && out.size() < kMaxListEntries; ++i)
             out.push_back(shortened(list[i], 64));
         return out;
