@@ -135,28 +135,37 @@ void append_lower(std::string &out, std::string_view text)
         out[i] = ascii_lower(out[i]);
 }
 
-std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator, size_t max_entries)
+namespace {
+
+/* split_outside_quotes() one entry at a time: `take(entry)` returns false
+ * to stop early (parse_auth_realm stops at the realm, before the long
+ * nonce). The vector version below is this with a push_back. */
+template <typename Take>
+void for_each_outside_quotes(std::string_view value, char separator, size_t max_entries, Take take)
 {
-    std::vector<std::string_view> parts;
+    size_t taken = 0;
     if (value.find_first_of("\"(") == std::string_view::npos) {
         /* No quoted string and no comment: every separator counts. This
          * runs for most Contact and list headers. */
         size_t start = 0;
-        while (parts.size() < max_entries) {
+        while (taken < max_entries) {
             size_t end = value.find(separator, start);
-            parts.push_back(trim(value.substr(start, end == std::string_view::npos ? end : end - start)));
+            ++taken;
+            if (!take(trim(value.substr(start, end == std::string_view::npos ? end : end - start))))
+                return;
             if (end == std::string_view::npos)
                 break;
             start = end + 1;
         }
-        return parts;
+        return;
     }
     bool quoted = false;
     int depth = 0;
     size_t start = 0;
-    for (size_t i = 0; i <= value.size() && parts.size() < max_entries; ++i) {
+    for (size_t i = 0; i <= value.size() && taken < max_entries; ++i) {
         if (i == value.size()) {
-            parts.push_back(trim(value.substr(start)));
+            ++taken;
+            take(trim(value.substr(start)));
             break;
         }
         char c = value[i];
@@ -172,10 +181,23 @@ std::vector<std::string_view> split_outside_quotes(std::string_view value, char 
         } else if (c == ')' && depth > 0) {
             --depth;
         } else if (c == separator && depth == 0) {
-            parts.push_back(trim(value.substr(start, i - start)));
+            ++taken;
+            if (!take(trim(value.substr(start, i - start))))
+                return;
             start = i + 1;
         }
     }
+}
+
+} // namespace
+
+std::vector<std::string_view> split_outside_quotes(std::string_view value, char separator, size_t max_entries)
+{
+    std::vector<std::string_view> parts;
+    for_each_outside_quotes(value, separator, max_entries, [&parts](std::string_view part) {
+        parts.push_back(part);
+        return true;
+    });
     return parts;
 }
 
@@ -338,14 +360,18 @@ std::string parse_auth_realm(std::string_view challenge)
         ++blank;
     if (blank < challenge.size() && challenge[blank] != '=')
         challenge = challenge.substr(blank);
-    std::string name;
-    for (std::string_view param : split_outside_quotes(challenge, ',', 4 * kMaxListEntries)) {
-        std::string_view param_text;
-        split_param(param, name, param_text);
-        if (name == "realm")
-            return param_value(param_text);
-    }
-    return {};
+    /* Entry by entry, stopping at the realm (usually the first, ahead of a
+     * long nonce); the name compared in place (split_param() would build
+     * its lower-case copy). */
+    std::string realm;
+    for_each_outside_quotes(challenge, ',', 4 * kMaxListEntries, [&realm](std::string_view param) {
+        const size_t equals = param.find('=');
+        if (!equals_ignore_case(trim(param.substr(0, equals)), "realm"))
+            return true;
+        realm = param_value(equals == std::string_view::npos ? std::string_view() : trim(param.substr(equals + 1)));
+        return false;
+    });
+    return realm;
 }
 
 std::string rtpmap_encoding(std::string_view rtpmap)
