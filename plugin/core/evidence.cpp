@@ -839,6 +839,11 @@ EvidenceFindings find_evidence(const SipMessageFacts &response, const RequestEvi
     case 489: bad_event(response, request, out); break;
     default: break;
     }
+    /* What follows reads only Reason, Retry-After (whose absence matters
+     * on a 503) and Warning. Most responses carry none of them: return
+     * without building the texts below. */
+    if (response.reasons.empty() && response.warnings.empty() && !response.retry_after && response.status_code != 503)
+        return findings;
     /* A Q.850 cause says more than "no Retry-After" on a 503. */
     std::string from_reason = reason_fix(response.reasons);
     if (response.status_code == 503 && !response.retry_after && !from_reason.empty())
