@@ -120,17 +120,26 @@ std::string_view bounded_view(std::string_view text, size_t limit)
     return text;
 }
 
+void make_displayable(std::string &text);
+
+/* Every value the reader keeps goes through one of these two: at most
+ * `limit` bytes, then made displayable (below). Doing that as each value is
+ * kept, rather than over every field of the message at the end, skips the
+ * fields a message does not have. */
 std::string bounded(std::string_view text, size_t limit)
 {
-    return std::string(bounded_view(text, limit));
+    std::string out(bounded_view(text, limit));
+    make_displayable(out);
+    return out;
 }
 
-/* `target` = at most `limit` bytes of `text`, into the capacity `target`
- * already has: the reader reuses one SipMessageFacts per message slot, so
- * after the first frames most values need no allocation. */
+/* `target` = bounded(text, limit), into the capacity `target` already has:
+ * the reader reuses one SipMessageFacts per message slot, so after the
+ * first frames most values need no allocation. */
 void assign_bounded(std::string &target, std::string_view text, size_t limit)
 {
     target.assign(bounded_view(text, limit));
+    make_displayable(target);
 }
 
 /* Valid UTF-8 without control characters, in place: these strings become
@@ -176,29 +185,6 @@ void make_displayable(std::vector<std::string> &list)
 {
     for (std::string &text : list)
         make_displayable(text);
-}
-
-void make_all_displayable(SipMessageFacts &facts)
-{
-    for (std::string *text : {&facts.method, &facts.request_uri, &facts.call_id, &facts.cseq_method,
-                              &facts.from_tag, &facts.to_tag, &facts.via_branch, &facts.via_sent_by,
-                              &facts.via_transport, &facts.event, &facts.sip_etag, &facts.sip_if_match,
-                              &facts.retry_after_comment, &facts.content_type, &facts.auth_realm})
-        make_displayable(*text);
-    for (ContactFacts &contact : facts.contacts)
-        make_displayable(contact.uri);
-    for (std::vector<std::string> *list : {&facts.allow, &facts.unsupported, &facts.require, &facts.proxy_require,
-                                           &facts.supported, &facts.allow_events, &facts.accept,
-                                           &facts.accept_encoding, &facts.accept_language, &facts.sdp_codecs})
-        make_displayable(*list);
-    for (WarningFacts &warning : facts.warnings) {
-        make_displayable(warning.agent);
-        make_displayable(warning.text);
-    }
-    for (ReasonFacts &reason : facts.reasons) {
-        make_displayable(reason.protocol);
-        make_displayable(reason.text);
-    }
 }
 
 /* The next line of the header section, without its line end (CRLF or a bare
@@ -354,10 +340,11 @@ void read_via(std::string_view value, SipMessageFacts &facts, const SipParseLimi
     size_t sent_by_end = rest.find(';');
     std::string_view sent_by = trim(rest.substr(0, sent_by_end));
     /* "host : port" is legal; keep it compact. */
-    assign_bounded(facts.via_sent_by, sent_by, limits.max_text);
+    facts.via_sent_by.assign(bounded_view(sent_by, limits.max_text));
     if (find_blank(facts.via_sent_by) != std::string_view::npos)
         facts.via_sent_by.erase(std::remove_if(facts.via_sent_by.begin(), facts.via_sent_by.end(), is_blank),
                                 facts.via_sent_by.end());
+    make_displayable(facts.via_sent_by); /* after the blanks went: a control byte would become one */
     if (sent_by_end != std::string_view::npos)
         assign_bounded(facts.via_branch, parameter(rest.substr(sent_by_end), "branch"), limits.max_text);
 }
@@ -457,7 +444,8 @@ void read_sdp_codecs(std::string_view body, SipMessageFacts &facts, const SipPar
         const Rtpmap *found = std::find_if(mapped, mapped + mapped_count,
                                            [type](const Rtpmap &m) { return m.payload_type == type; });
         if (found != mapped + mapped_count) {
-            name = bounded(rtpmap_encoding(found->map), limits.max_text);
+            const std::string encoding = rtpmap_encoding(found->map);
+            name.assign(bounded_view(encoding, limits.max_text)); /* made displayable after the duplicates went */
         } else {
             for (const auto &known : kStatic)
                 if (known.payload_type == type)
@@ -467,6 +455,7 @@ void read_sdp_codecs(std::string_view body, SipMessageFacts &facts, const SipPar
             std::find(facts.sdp_codecs.begin(), facts.sdp_codecs.end(), name) == facts.sdp_codecs.end())
             facts.sdp_codecs.push_back(std::move(name));
     }
+    make_displayable(facts.sdp_codecs);
 }
 
 /* Long and compact (RFC 3261 §7.3.3) header names we read. */
@@ -636,7 +625,7 @@ void read_header(Header header, std::string_view value, SipMessageFacts &facts, 
     case Header::accept_language: append_tokens(facts.accept_language, value, limits); break;
     case Header::content_type:
         if (facts.content_type.empty())
-            assign_bounded(facts.content_type, value, limits.max_text);
+            facts.content_type.assign(bounded_view(value, limits.max_text)); /* displayable after the SDP check */
         break;
     case Header::content_length:
         if (!content_length)
@@ -818,7 +807,7 @@ bool parse_sip_message_into(std::string_view bytes, SipMessageFacts &facts, cons
         size_t length = content_length ? std::min<size_t>(*content_length, available) : available;
         read_sdp_codecs(bytes.substr(position, std::min(length, limits.max_body_bytes)), facts, limits);
     }
-    make_all_displayable(facts);
+    make_displayable(facts.content_type);
     return true;
 }
 
