@@ -14,6 +14,7 @@
 #include "core/correlation.h"
 #include "core/correlation_text.h"
 #include "core/evidence.h"
+#include "core/pass_audience.h"
 #include "core/response_advisor.h"
 #include "core/site_overrides.h"
 #include "wireshark/compat.h"
@@ -26,6 +27,7 @@
 #include <epan/prefs.h>
 #include <epan/proto_data.h>
 #include <epan/tap.h>
+#include <wsutil/wslog.h>
 
 #include <cmath>
 #include <memory>
@@ -99,6 +101,7 @@ int proto_ws_expert = -1; /* "_ws.expert", the parent of every expert field */
 std::unique_ptr<core::CorrelationEngine> correlation_engine = std::make_unique<core::CorrelationEngine>();
 core::AnnotationStore annotation_store;
 core::EvidenceTracker evidence_tracker;
+core::PassAudience pass_audience;
 
 /* Preferences (Edit > Preferences > Protocols > sipadvisor). */
 ws_compat::pref_bool pref_match_transactions = TRUE;
@@ -106,6 +109,7 @@ ws_compat::pref_bool pref_diagnose_etags = TRUE;
 ws_compat::pref_bool pref_follow_redirects = TRUE;
 ws_compat::pref_bool pref_read_evidence = TRUE;
 guint pref_redirect_window = 3600;
+ws_compat::pref_bool pref_skip_unseen = TRUE;
 enum RoutineSeverity { routine_chat, routine_note, routine_none };
 gint pref_routine_severity = routine_chat;
 const enum_val_t routine_severity_values[] = {
@@ -449,16 +453,32 @@ void render_request(const core::PduAnnotation &pdu, tvbuff_t *tvb, packet_info *
     }
 }
 
+/* Whether to skip the analysis of this first-pass frame because nothing
+ * can ever show it (core/pass_audience.h); says so once per file in the
+ * log (`tshark --log-level info`), so the choice can be checked. */
+bool analysis_unseen(packet_info *pinfo, bool output_read)
+{
+    if (!pref_skip_unseen)
+        return false;
+    core::FirstPassFrame frame;
+    frame.number = pinfo->num;
+    frame.frame_record = pinfo->fd;
+    frame.columns_filled = pinfo->cinfo != nullptr;
+    frame.output_read = output_read;
+    if (!pass_audience.unseen(frame))
+        return false;
+    if (pass_audience.first_unseen_frame() == pinfo->num)
+        ws_log("sipadvisor", LOG_LEVEL_INFO,
+               "analysis skipped from frame %u: a single pass that shows no packet details and reads no "
+               "sipadvisor field, Expert Info or statistics cannot show it",
+               pinfo->num);
+    return true;
+}
+
 int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *)
 {
-    const FrameRecord *record;
-    if (!PINFO_FD_VISITED(pinfo))
-        record = analyze_frame(tree, pinfo);
-    else
-        record = static_cast<const FrameRecord *>(p_get_proto_data(wmem_file_scope(), pinfo, proto_sipadvisor, 0));
-    if (!record)
-        return 0;
-
+    /* The `sip` items this frame's messages are read from. */
+    proto_tree *const sip_tree = tree;
     /* Our tree items matter when the tree is shown or a filter, a column
      * or a colouring rule reads one of our fields (that marks the protocol
      * as referenced) or an expert field; Expert Info entries also when the
@@ -476,7 +496,16 @@ int dissect_sipadvisor(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     const bool expert_wanted = (tree && (PTREE_DATA(tree)->visible || expert_fields_read)) ||
                                have_tap_listener(expert_tap_id);
     const bool tap_wanted = have_tap_listener(statistics_tap());
-    if (!tree && !expert_wanted && !tap_wanted)
+    const bool output_read = tree || expert_wanted || tap_wanted;
+
+    const FrameRecord *record;
+    if (PINFO_FD_VISITED(pinfo))
+        record = static_cast<const FrameRecord *>(p_get_proto_data(wmem_file_scope(), pinfo, proto_sipadvisor, 0));
+    else if (analysis_unseen(pinfo, output_read))
+        return 0;
+    else
+        record = analyze_frame(sip_tree, pinfo);
+    if (!record || !output_read)
         return 0;
     for (uint32_t i = 0; i < record->count; ++i) {
         const core::PduAnnotation &pdu = record->pdus[i];
@@ -524,6 +553,7 @@ void init_sipadvisor(void)
     core::CorrelationLimits limits;
     limits.redirect_window = pref_redirect_window;
     correlation_engine = std::make_unique<core::CorrelationEngine>(limits);
+    pass_audience.reset();
     apply_routine_severity();
     if (enabled)
         reload_site_overrides();
@@ -535,6 +565,7 @@ void cleanup_sipadvisor(void)
     correlation_engine->clear();
     evidence_tracker.clear();
     annotation_store.clear();
+    pass_audience.reset();
 }
 
 void register_expert_entries()
@@ -745,6 +776,12 @@ void proto_register_sipadvisor(void)
                                    "Expert Info severity for 100, 180-183, 200, 202 and 204 (and unregistered "
                                    "1xx/2xx), or no entry at all.",
                                    &pref_routine_severity, routine_severity_values, FALSE);
+    prefs_register_bool_preference(prefs, "skip_unseen", "Skip analysis nothing can show",
+                                   "In a single pass that shows no packet details and reads no sipadvisor field, "
+                                   "Expert Info or statistics (tshark -r printing summary lines), do not analyse "
+                                   "the SIP messages: nothing could display the result. Untick if a frontend ever "
+                                   "shows sipadvisor results missing.",
+                                   &pref_skip_unseen);
 
     prefs_register_uat_preference(prefs, "site_overrides", "Site overrides",
                                   "Your own meaning, cause, fix or severity for a response code, layered over "

@@ -174,6 +174,31 @@ class CoreTest(unittest.TestCase):
                 fields = ["frame.number"] + ADVICE_FIELDS
                 self.assertEqual(self.stage.fields(staged, fields), self.stage.fields(staged, fields, ["-2"]))
 
+    def test_analysis_is_skipped_only_where_nothing_can_show_it(self):
+        # tshark's single pass printing summary lines cannot show anything
+        # sipadvisor finds, so it skips the analysis (core/pass_audience.h)
+        # and says so in the log. Every mode that shows or reads our output,
+        # and every pass a later pass or the GUI replays, must analyse.
+        capture = self.stage.capture(harness.pcap("publish-etag-states.pcapng"))
+        skipped = "[sipadvisor INFO] -- analysis skipped from frame 2:"
+
+        def log(args):
+            return self.stage.run(["--log-level", "info", "-r", capture] + args).stderr
+
+        for args in ([], ["-Y", "sip"], ["-Y", "sip.Status-Code == 412"]):
+            with self.subTest(args=args):
+                self.assertIn(skipped, log(args))
+        for args in (["-V"], ["-2"], ["-2", "-V"], ["-Y", "sipadvisor"], ["-Y", "sipadvisor.code == 412"],
+                     ["-Y", '_ws.expert.severity == "Error"'], ["-q", "-z", "expert"], ["-z", "expert"],
+                     ["-z", "sipadvisor,tree"], ["-T", "fields", "-e", "sipadvisor.code"], ["-T", "json"],
+                     ["-o", "gui.column.format:\"Advice\",\"%Cus:sipadvisor.code\""],
+                     ["-o", "sipadvisor.skip_unseen:FALSE"]):
+            with self.subTest(args=args):
+                self.assertNotIn("sipadvisor INFO", log(args))
+        # What the skipping pass prints is what the analysing one prints.
+        self.assertEqual(self.stage.run(["-r", capture]).stdout,
+                         self.stage.run(["-r", capture, "-o", "sipadvisor.skip_unseen:FALSE"]).stdout)
+
     def test_filters_on_generic_expert_fields_see_our_entries(self):
         # Without a visible tree sipadvisor renders only when something reads
         # its fields; a filter on _ws.expert.* must count as reading.
