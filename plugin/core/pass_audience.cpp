@@ -12,7 +12,7 @@ bool PassAudience::unseen(const FirstPassFrame &frame)
      * numbers guard against a record freed and its address reused by a
      * frontend that does keep frames. */
     const bool record_reused = previous_record_ != nullptr && frame.frame_record == previous_record_ &&
-                               previous_number_ != 0 && frame.number == previous_number_ + 1;
+                               frame.number == previous_number_ + 1;
     previous_record_ = frame.frame_record;
     previous_number_ = frame.number;
     const bool result = record_reused && frame.columns_filled && !frame.output_read;
