@@ -180,7 +180,9 @@ class CoreTest(unittest.TestCase):
         # and says so in the log. Every mode that shows or reads our output,
         # and every pass a later pass or the GUI replays, must analyse.
         capture = self.stage.capture(harness.pcap("publish-etag-states.pcapng"))
-        skipped = "[sipadvisor INFO] -- analysis skipped from frame 2:"
+        # Matched without the log line's prefix, whose layout Wireshark
+        # versions may change.
+        skipped = "analysis skipped from frame 2: a single pass"
 
         def log(args):
             return self.stage.run(["--log-level", "info", "-r", capture] + args).stderr
@@ -194,7 +196,7 @@ class CoreTest(unittest.TestCase):
                      ["-o", "gui.column.format:\"Advice\",\"%Cus:sipadvisor.code\""],
                      ["-o", "sipadvisor.skip_unseen:FALSE"]):
             with self.subTest(args=args):
-                self.assertNotIn("sipadvisor INFO", log(args))
+                self.assertNotIn("analysis skipped", log(args))
         # What the skipping pass prints is what the analysing one prints.
         self.assertEqual(self.stage.run(["-r", capture]).stdout,
                          self.stage.run(["-r", capture, "-o", "sipadvisor.skip_unseen:FALSE"]).stdout)
