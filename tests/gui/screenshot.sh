@@ -12,7 +12,8 @@
 #      in the packet details and saves the main window (main-window.png);
 #   4. opens Analyze > Expert Information, unticks "Group by summary", expands
 #      the first groups and saves the dialog (expert-info.png);
-#   5. checks both PNGs: right size, many colours, and Wireshark's expert
+#   5. checks that sipadvisor did not skip the analysis (its info-level log)
+#      and both PNGs: right size, many colours, and Wireshark's expert
 #      colours (the 412 rows, the Expert Information entries) present.
 #
 # Only the processes it starts (Xvfb, Wireshark; recorded PIDs) are stopped.
@@ -167,7 +168,9 @@ user_env+=(DISPLAY="$display")
 x() { run_as_user xdotool "$@"; }
 shot() { run_as_user import -window "$1" "$stage/shots/$2"; }
 
-"${as_user[@]}" "${user_env[@]}" wireshark -r "$stage/$capture_name" -g "$frame" >"$stage/wireshark.log" 2>&1 &
+# --log-level info: sipadvisor logs there when it skips the analysis of a
+# pass nothing can show (tshark -r); the GUI must never do so (checked below).
+"${as_user[@]}" "${user_env[@]}" wireshark --log-level info -r "$stage/$capture_name" -g "$frame" >"$stage/wireshark.log" 2>&1 &
 wireshark_pid=$!
 # The main window is titled with the file name ("Wireshark" alone is a hidden window).
 main=$(timeout 30 "${as_user[@]}" "${user_env[@]}" xdotool search --sync --name "${capture_name%.*}" | head -n1) ||
@@ -241,6 +244,9 @@ check_png() {
   (( expert_pixels >= 2000 )) || fail "$file shows no expert-coloured rows ($expert_pixels pixels): $what"
   say "$file: ${width}x${height}, $colours colours, $expert_pixels expert-coloured pixels"
 }
+if grep -q "analysis skipped" "$stage/wireshark.log"; then
+  fail "sipadvisor skipped the analysis in the GUI: $(grep -m1 "analysis skipped" "$stage/wireshark.log")"
+fi
 check_png "$out/main-window.png" 1000 900 "the SIP Advisor subtree is not expanded"
 check_png "$out/expert-info.png" 800 400 "Expert Information lists no sipadvisor entry"
 say "screenshots in $out: main-window.png expert-info.png"
